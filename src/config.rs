@@ -1,0 +1,395 @@
+//! Typed configuration (TOML) and where things live on disk.
+//!
+//! Every problem found by `load`/`check` names its line and key, and all of them are reported
+//! at once, so a user fixes a file in one pass.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The handle of the person using this copy of lastmile (recorded on every event).
+    pub me: Option<String>,
+    #[serde(default)]
+    pub repos: Vec<Spanned<Repo>>,
+    #[serde(default)]
+    pub teams: Vec<Spanned<Team>>,
+    #[serde(default)]
+    pub people: Vec<Spanned<Person>>,
+    #[serde(default)]
+    pub lanes: Vec<Spanned<Lane>>,
+    /// Action name -> keys, replacing that action's default keys.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub ui: Ui,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repo {
+    pub name: String,
+    /// A local clone, for blame and fix verification.
+    pub path: Option<PathBuf>,
+    pub url: Option<String>,
+    /// The team that owns the repo when nothing finer says otherwise.
+    pub team: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    pub name: String,
+    #[serde(default)]
+    pub members: Vec<String>,
+    pub champion: Option<String>,
+    pub lead: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub handle: String,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub team: Option<String>,
+    /// The day they left (YYYY-MM-DD); absent while they are here.
+    pub left: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lane {
+    pub name: String,
+    /// A filter-language query; the first lane whose query matches takes the finding.
+    pub query: String,
+    /// Days from first seen to the fix deadline.
+    pub sla_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ui {
+    /// "default" or "mono"; colour depth itself comes from the terminal.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui {
+            theme: default_theme(),
+        }
+    }
+}
+
+fn default_theme() -> String {
+    "default".into()
+}
+
+/// One problem in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The key path, e.g. `teams[1].champion`.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "line {l}, column {c}")?,
+            (Some(l), None) => write!(f, "line {l}")?,
+            _ => {}
+        }
+        if !self.key.is_empty() {
+            if self.line.is_some() {
+                f.write_str(": ")?;
+            }
+            write!(f, "{}", self.key)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigError {
+    pub file: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}: {d}", self.file)?;
+        }
+        Ok(())
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+impl Config {
+    /// Parses and validates; every problem is reported, each with its line and key.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = match e.span() {
+                Some(span) => {
+                    let (l, c) = line_col(text, span.start);
+                    (Some(l), Some(c))
+                }
+                None => (None, None),
+            };
+            ConfigError {
+                file: file.to_string(),
+                diagnostics: vec![Diagnostic {
+                    line,
+                    column,
+                    key: String::new(),
+                    message: e.message().trim().to_string(),
+                }],
+            }
+        })?;
+        let diagnostics = cfg.validate(text);
+        if diagnostics.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(ConfigError {
+                file: file.to_string(),
+                diagnostics,
+            })
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            diagnostics: vec![Diagnostic {
+                line: None,
+                column: None,
+                key: String::new(),
+                message: format!("cannot read: {e}"),
+            }],
+        })?;
+        Config::parse(&text, &file)
+    }
+
+    fn validate(&self, text: &str) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut at = |span: std::ops::Range<usize>, key: String, message: String| {
+            let (l, _) = line_col(text, span.start);
+            out.push(Diagnostic {
+                line: Some(l),
+                column: None,
+                key,
+                message,
+            });
+        };
+        let team_names: Vec<&str> = self.teams.iter().map(|t| t.get_ref().name.as_str()).collect();
+        let handles: Vec<&str> = self.people.iter().map(|p| p.get_ref().handle.as_str()).collect();
+
+        let mut seen = std::collections::HashSet::new();
+        for (i, r) in self.repos.iter().enumerate() {
+            let repo = r.get_ref();
+            if repo.name.trim().is_empty() {
+                at(r.span(), format!("repos[{i}].name"), "must not be empty".into());
+            } else if !seen.insert(repo.name.clone()) {
+                at(r.span(), format!("repos[{i}].name"), format!("repo '{}' is defined twice", repo.name));
+            }
+            if let Some(t) = &repo.team
+                && !team_names.contains(&t.as_str())
+            {
+                at(r.span(), format!("repos[{i}].team"), format!("team '{t}' is not defined in [[teams]]"));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, t) in self.teams.iter().enumerate() {
+            let team = t.get_ref();
+            if !seen.insert(team.name.clone()) {
+                at(t.span(), format!("teams[{i}].name"), format!("team '{}' is defined twice", team.name));
+            }
+            for (field, who) in [("champion", &team.champion), ("lead", &team.lead)] {
+                if let Some(h) = who
+                    && !handles.contains(&h.as_str())
+                {
+                    at(t.span(), format!("teams[{i}].{field}"), format!("'{h}' is not in [[people]]"));
+                }
+            }
+            for m in &team.members {
+                if !handles.contains(&m.as_str()) {
+                    at(t.span(), format!("teams[{i}].members"), format!("'{m}' is not in [[people]]"));
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, p) in self.people.iter().enumerate() {
+            let person = p.get_ref();
+            if !seen.insert(person.handle.clone()) {
+                at(p.span(), format!("people[{i}].handle"), format!("'{}' is defined twice", person.handle));
+            }
+            if let Some(t) = &person.team
+                && !team_names.contains(&t.as_str())
+            {
+                at(p.span(), format!("people[{i}].team"), format!("team '{t}' is not defined in [[teams]]"));
+            }
+            if let Some(d) = &person.left
+                && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
+            {
+                at(p.span(), format!("people[{i}].left"), format!("'{d}' is not a date (YYYY-MM-DD)"));
+            }
+        }
+        for (i, l) in self.lanes.iter().enumerate() {
+            let lane = l.get_ref();
+            if lane.sla_days <= 0 {
+                at(l.span(), format!("lanes[{i}].sla_days"), "must be a positive number of days".into());
+            }
+            if let Err(e) = crate::query::to_sql(&lane.query) {
+                at(l.span(), format!("lanes[{i}].query"), e.to_string());
+            }
+        }
+        if let Err(errors) = crate::tui::keymap::Keymap::with_overrides(&self.keys_plain()) {
+            for (action, message) in errors {
+                let span = self.keys.get(&action).map(|s| s.span()).unwrap_or(0..0);
+                at(span, format!("keys.{action}"), message);
+            }
+        }
+        if !["default", "mono"].contains(&self.ui.theme.as_str()) {
+            out.push(Diagnostic {
+                line: None,
+                column: None,
+                key: "ui.theme".into(),
+                message: format!("unknown theme '{}' (default or mono)", self.ui.theme),
+            });
+        }
+        out
+    }
+
+    /// The `[keys]` table without spans, as the keymap takes it.
+    pub fn keys_plain(&self) -> BTreeMap<String, Vec<String>> {
+        self.keys
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+            .collect()
+    }
+}
+
+/// Where the database, config and logs live: XDG (via `directories`) unless overridden.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub db: PathBuf,
+    pub config: PathBuf,
+    /// Whether the config path was named explicitly (then it must exist).
+    pub config_explicit: bool,
+    pub cache: PathBuf,
+}
+
+impl Paths {
+    pub fn resolve(db: Option<PathBuf>, config: Option<PathBuf>) -> Result<Paths, String> {
+        let dirs = directories::ProjectDirs::from("dev", "lastmile", "lastmile");
+        let need = || {
+            dirs.clone().ok_or_else(|| {
+                "cannot find a home directory for lastmile's files; pass --db and --config".to_string()
+            })
+        };
+        let config_explicit = config.is_some();
+        let db = match db {
+            Some(p) => p,
+            None => need()?.data_dir().join("lastmile.db"),
+        };
+        let config = match config {
+            Some(p) => p,
+            None => need()?.config_dir().join("config.toml"),
+        };
+        let cache = match &dirs {
+            Some(d) => d.cache_dir().to_path_buf(),
+            None => std::env::temp_dir().join("lastmile"),
+        };
+        Ok(Paths {
+            db,
+            config,
+            config_explicit,
+            cache,
+        })
+    }
+
+    /// The config at `self.config`, or the defaults when none was written and none was named.
+    pub fn load_config(&self) -> Result<Config, ConfigError> {
+        if !self.config_explicit && !self.config.exists() {
+            return Ok(Config::default());
+        }
+        Config::load(&self.config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../config.example.toml");
+        Config::parse(text, "config.example.toml").unwrap();
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let err = Config::parse("me = \"a\"\n[[repos]]\nname = \n", "c.toml").unwrap_err();
+        let d = &err.diagnostics[0];
+        assert_eq!(d.line, Some(3), "{err}");
+        assert!(err.to_string().starts_with("c.toml: line 3"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_their_line() {
+        let err = Config::parse("me = \"a\"\n\n[[teams]]\nname = \"x\"\nchampoin = \"y\"\n", "c").unwrap_err();
+        assert_eq!(err.diagnostics[0].line, Some(5), "{err}");
+        assert!(err.to_string().contains("champoin"), "{err}");
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported_with_line_and_key() {
+        let text = r#"
+[[teams]]
+name = "payments"
+champion = "ghost"
+
+[[people]]
+handle = "ann"
+team = "nope"
+left = "yesterday"
+
+[[lanes]]
+name = "bad"
+query = "sev:urgent"
+sla_days = 0
+"#;
+        let err = Config::parse(text, "c.toml").unwrap_err();
+        let keys: Vec<_> = err.diagnostics.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["teams[0].champion", "people[0].team", "people[0].left", "lanes[0].sla_days", "lanes[0].query"],
+            "{err}"
+        );
+        assert_eq!(err.diagnostics[0].line, Some(2));
+        assert_eq!(err.diagnostics[3].line, Some(11));
+    }
+}

@@ -1,0 +1,1 @@
+//! Fingerprints: the dedup key of a finding within its (repo, tool) scope.

@@ -1,0 +1,40 @@
+use super::{Severity, Status};
+use serde::Serialize;
+
+/// One row of the backlog as lists show it: small, cheap to read a page of.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingRow {
+    pub id: i64,
+    pub status: Status,
+    pub severity: Severity,
+    pub tool: String,
+    pub rule: String,
+    pub repo: String,
+    pub path: Option<String>,
+    pub line: Option<i64>,
+    pub title: String,
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
+/// Everything the store knows of one finding, for the detail pane and JSON export.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    #[serde(flatten)]
+    pub row: FindingRow,
+    pub fingerprint: String,
+    pub message: String,
+    pub cwe: Option<String>,
+    pub cve: Option<String>,
+    pub end_line: Option<i64>,
+    pub snippet: Option<String>,
+    pub help_uri: Option<String>,
+    pub suppressed: bool,
+    pub baseline_state: Option<String>,
+    /// The SARIF `fixes` array as the tool wrote it (shown as diffs by the fix view).
+    pub fixes: Option<serde_json::Value>,
+    pub owner: Option<String>,
+    pub team: Option<String>,
+    pub due: Option<String>,
+    pub last_scan_id: Option<i64>,
+}

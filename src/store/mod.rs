@@ -1,0 +1,124 @@
+//! The SQLite store: the only module that speaks SQL. Every change of state goes through a
+//! command here that updates the current-state tables and appends its event in one transaction.
+
+pub mod events;
+mod import;
+mod migrations;
+mod queries;
+
+pub use events::ChainReport;
+pub use import::{ImportOptions, ImportOutcome, ScanSummary};
+pub use migrations::CURRENT as SCHEMA_VERSION;
+pub use queries::{Anchor, Counts, EventRow, Page, PageRequest, SortField, SortKey, Stats};
+
+use crate::ingest::IngestError;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "{path}: database schema version {found} is newer than this lastmile understands ({supported}); upgrade lastmile"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{path}: cannot open database: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("{0}")]
+    Ingest(#[from] IngestError),
+    #[error("{0}")]
+    Query(#[from] crate::query::QueryError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// How long a writer waits for another process's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Invalid(format!("{}: cannot create directory: {e}", parent.display()))
+            })?;
+        }
+        let display = path.display().to_string();
+        let mut conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: display.clone(),
+            source,
+        })?;
+        configure(&conn)?;
+        migrations::migrate(&mut conn, &display)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// A second, read-only connection for a reader thread (WAL lets it read while the writer writes).
+    pub fn open_reader(path: &Path) -> Result<Store, StoreError> {
+        let display = path.display().to_string();
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            path: display.clone(),
+            source,
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: display,
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Walks the event chain; see `events::verify`.
+    pub fn verify_chain(&self) -> Result<ChainReport, StoreError> {
+        events::verify(&self.conn)
+    }
+
+    #[doc(hidden)]
+    /// Raw access for tests that must tamper with the file the way an attacker would.
+    pub fn raw_connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // 64 MiB of page cache keeps the identity index hot during large imports.
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
