@@ -17,12 +17,18 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Read;
 
-/// A streaming report parser, e.g. `ingest::sarif::parse`.
-pub type Parser = fn(
-    &mut dyn Read,
-    &str,
-    &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
-) -> Result<(), IngestError>;
+/// A streaming report parser, e.g. `|r, f, e| ingest::sarif::parse(r, f, e)`.
+pub trait Parser:
+    FnOnce(&mut dyn Read, &str, &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>) -> Result<(), IngestError>
+    + Send
+{
+}
+
+impl<F> Parser for F where
+    F: FnOnce(&mut dyn Read, &str, &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>) -> Result<(), IngestError>
+        + Send
+{
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -89,7 +95,7 @@ impl super::Store {
     pub fn import_report<R: Read + Send>(
         &mut self,
         reader: R,
-        parse: Parser,
+        parse: impl Parser,
         opts: &ImportOptions,
         clock: &dyn Clock,
     ) -> Result<ImportOutcome, StoreError> {
@@ -379,9 +385,9 @@ impl<'o> Writer<'o> {
             // The same finding twice in one scan (duplicated results): already counted.
             return Ok(());
         }
-        run.seen += 1;
         if run.out_of_order {
             // History we already moved past: record nothing but the sighting.
+            run.seen += 1;
             return Ok(());
         }
         let status: Status = status.parse().map_err(StoreError::Invalid)?;
@@ -390,7 +396,6 @@ impl<'o> Writer<'o> {
             txn.prepare_cached("UPDATE findings SET status = 'open' WHERE id = ?1")?
                 .execute([id])?;
             run.reopened += 1;
-            run.seen -= 1;
             self.events.append(
                 txn,
                 &NewEvent {
@@ -402,6 +407,8 @@ impl<'o> Writer<'o> {
                     payload: &payload,
                 },
             )?;
+        } else {
+            run.seen += 1;
         }
         if old_content != content {
             txn.prepare_cached(

@@ -2,12 +2,14 @@
 //! command here that updates the current-state tables and appends its event in one transaction.
 
 pub mod events;
+mod commands;
 mod import;
 mod migrations;
 mod queries;
 
+pub use commands::StatusChange;
 pub use events::ChainReport;
-pub use import::{ImportOptions, ImportOutcome, ScanSummary};
+pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary};
 pub use migrations::CURRENT as SCHEMA_VERSION;
 pub use queries::{Anchor, Counts, EventRow, Page, PageRequest, SortField, SortKey, Stats};
 

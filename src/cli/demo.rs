@@ -1,0 +1,58 @@
+use super::Context;
+use color_eyre::eyre::{WrapErr, eyre};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to build the demo database (default: a `demo` folder in lastmile's data directory;
+    /// never your real database).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Build it and print where, without opening the console.
+    #[arg(long)]
+    pub no_open: bool,
+    /// Seed of the generator: the same seed gives the same backlog.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
+    let dir = match args.dir {
+        Some(d) => d,
+        None => directories::ProjectDirs::from("dev", "lastmile", "lastmile")
+            .map(|d| d.data_dir().join("demo"))
+            .unwrap_or_else(|| std::env::temp_dir().join("lastmile-demo")),
+    };
+    std::fs::create_dir_all(&dir).wrap_err_with(|| format!("{}: cannot create", dir.display()))?;
+    let db = dir.join("demo.db");
+    if db == ctx.paths.db {
+        return Err(eyre!("{}: refusing to overwrite your database with the demo", db.display()));
+    }
+    // Always rebuilt, so the demo's dates stay relative to today.
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", db.display()));
+        if p.exists() {
+            std::fs::remove_file(&p).wrap_err_with(|| format!("{}: cannot remove old demo", p.display()))?;
+        }
+    }
+    eprintln!("building the demo backlog in {} ...", db.display());
+    let started = std::time::Instant::now();
+    let summary = crate::demo::build(&db, chrono::Utc::now(), args.seed)?;
+    eprintln!(
+        "demo ready: {} findings from {} scans in {:.1}s",
+        summary.findings,
+        summary.scans,
+        started.elapsed().as_secs_f64()
+    );
+    if args.no_open {
+        println!("{}", db.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut config = ctx.config().unwrap_or_default();
+    if config.me.is_none() {
+        config.me = Some("demo".into());
+    }
+    crate::tui::run(&db, &config)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,112 @@
+use super::Context;
+use crate::clock::SystemClock;
+use crate::store::{ImportOptions, ImportOutcome, ScanSummary, Store};
+use color_eyre::eyre::{WrapErr, eyre};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// SARIF files; `-` reads standard input.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The repository these reports are about (default: what the report names, else "default").
+    #[arg(long)]
+    pub repo: Option<String>,
+    /// The commit that was scanned (default: what the report names).
+    #[arg(long)]
+    pub commit: Option<String>,
+}
+
+/// Opens an input the way a user named it, with an error that says which and why.
+fn open_input(path: &PathBuf) -> color_eyre::Result<Box<dyn Read + Send>> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(std::io::stdin()));
+    }
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| eyre!("{shown}: cannot read: {e}"))?;
+    if meta.is_dir() {
+        return Err(eyre!("{shown}: is a directory, not a report"));
+    }
+    let file = std::fs::File::open(path).wrap_err_with(|| format!("{shown}: cannot open"))?;
+    Ok(Box::new(file))
+}
+
+pub fn summary_line(source: &str, s: &ScanSummary) -> String {
+    let mut notes = Vec::new();
+    if !s.complete {
+        notes.push("analysis incomplete: nothing closed");
+    }
+    if s.out_of_order {
+        notes.push("older than the latest scan: nothing closed or reopened");
+    }
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    };
+    let commit = s.commit.as_deref().map(|c| format!(" @ {c}")).unwrap_or_default();
+    format!(
+        "{source}: {} on {}{commit}, scan #{}: {} results, {} new, {} seen again, {} closed, {} reopened, {} updated{notes}",
+        crate::sanitize::line(&s.tool),
+        crate::sanitize::line(&s.repo),
+        s.scan_id,
+        s.results,
+        s.new,
+        s.seen,
+        s.closed,
+        s.reopened,
+        s.updated,
+    )
+}
+
+pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
+    let config = ctx.config()?;
+    let actor = ctx.actor(&config);
+    // Open every input first: a missing file is reported before anything is written.
+    let mut inputs = Vec::new();
+    for path in &args.files {
+        inputs.push((path.display().to_string(), open_input(path)?));
+    }
+    let mut store = ctx.open_store()?;
+    for (source, reader) in inputs {
+        let opts = ImportOptions {
+            source: source.clone(),
+            repo: args.repo.clone(),
+            commit: args.commit.clone(),
+            actor: actor.clone(),
+        };
+        match import_one(&mut store, reader, &opts)? {
+            ImportOutcome::Imported(scans) if scans.is_empty() => {
+                println!("{source}: no runs in this report; nothing to import");
+            }
+            ImportOutcome::Imported(scans) => {
+                for s in scans {
+                    println!("{}", summary_line(&source, &s));
+                }
+            }
+            ImportOutcome::Unchanged { scan_ids } => {
+                let ids: Vec<String> = scan_ids.iter().map(|i| format!("#{i}")).collect();
+                println!(
+                    "{source}: identical to the latest scan ({}); nothing changed",
+                    ids.join(", ")
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn import_one(
+    store: &mut Store,
+    reader: Box<dyn Read + Send>,
+    opts: &ImportOptions,
+) -> color_eyre::Result<ImportOutcome> {
+    Ok(store.import_report(
+        reader,
+        |r: &mut dyn Read, f: &str, e: &mut dyn FnMut(_) -> _| crate::ingest::sarif::parse(r, f, e),
+        opts,
+        &SystemClock,
+    )?)
+}

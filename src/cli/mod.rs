@@ -1,0 +1,126 @@
+//! The command line: one file per subcommand; this one parses arguments and dispatches.
+
+mod audit;
+mod config_cmd;
+mod demo;
+mod findings;
+mod import;
+mod output;
+mod stats;
+
+use crate::config::{Config, Paths};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lastmile",
+    version,
+    about = "Drive security findings to closure: import, triage, route, fix, plan, watch.",
+    long_about = "Drive security findings to closure.\n\nWith no subcommand, opens the console on the database."
+)]
+pub struct Cli {
+    /// The database file (default: the data directory's lastmile.db).
+    #[arg(long, env = "LASTMILE_DB", global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The config file (default: the config directory's config.toml).
+    #[arg(long, env = "LASTMILE_CONFIG", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Act as this person (overrides `me` in the config).
+    #[arg(long = "as", global = true, value_name = "HANDLE")]
+    pub actor: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import scanner reports (SARIF 2.1.0); `-` reads standard input.
+    Import(import::Args),
+    /// List findings.
+    Findings(findings::Args),
+    /// Show one finding with its history.
+    Show(findings::ShowArgs),
+    /// Counts by severity, status, tool and repo.
+    Stats(stats::Args),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(audit::Command),
+    /// Work with the configuration.
+    #[command(subcommand)]
+    Config(config_cmd::Command),
+    /// Build the demo database (never your real one) and open the console on it.
+    Demo(demo::Args),
+}
+
+/// What a subcommand needs from the environment, resolved once.
+pub struct Context {
+    pub paths: Paths,
+    pub actor_flag: Option<String>,
+}
+
+impl Context {
+    pub fn config(&self) -> color_eyre::Result<Config> {
+        Ok(self.paths.load_config()?)
+    }
+
+    /// Who is acting: `--as`, then `me` in the config, then the login name.
+    pub fn actor(&self, config: &Config) -> String {
+        self.actor_flag
+            .clone()
+            .or_else(|| config.me.clone())
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    pub fn open_store(&self) -> color_eyre::Result<crate::store::Store> {
+        Ok(crate::store::Store::open(&self.paths.db)?)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install()
+    {
+        eprintln!("lastmile: {e}");
+    }
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // One clear line (or one per config problem); the chain, not a backtrace.
+            eprintln!("lastmile: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
+    let paths = Paths::resolve(cli.db.clone(), cli.config.clone()).map_err(color_eyre::eyre::Report::msg)?;
+    let ctx = Context {
+        paths,
+        actor_flag: cli.actor.clone(),
+    };
+    match cli.command {
+        None => {
+            let config = ctx.config()?;
+            let store = ctx.open_store()?;
+            drop(store); // created and migrated; the console opens its own connections
+            crate::tui::run(&ctx.paths.db, &config)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Import(args)) => import::run(&ctx, args),
+        Some(Command::Findings(args)) => findings::run(&ctx, args),
+        Some(Command::Show(args)) => findings::show(&ctx, args),
+        Some(Command::Stats(args)) => stats::run(&ctx, args),
+        Some(Command::Audit(cmd)) => audit::run(&ctx, cmd),
+        Some(Command::Config(cmd)) => config_cmd::run(&ctx, cmd),
+        Some(Command::Demo(args)) => demo::run(&ctx, args),
+    }
+}

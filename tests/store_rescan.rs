@@ -1,0 +1,276 @@
+//! Rescan semantics, atomicity and the audit chain, through the store's real import path.
+//! Reports here are a tiny line format parsed by `script_parser`, so these tests pin the
+//! store's rules independently of the SARIF parser (tested on the real corpus elsewhere).
+
+use chrono::{DateTime, Utc};
+use lastmile::clock::FixedClock;
+use lastmile::ingest::{ImportEvent, ImportedFinding, IngestError, RunEnd, RunInfo};
+use lastmile::model::{Severity, Status};
+use lastmile::store::{ChainReport, ImportOptions, ImportOutcome, ScanSummary, Store, StoreError};
+use std::io::Read;
+
+/// `#tool NAME`, `#started RFC3339`, `#incomplete`, `#fail-after N`, then `fingerprint line` rows.
+fn script_parser(
+    r: &mut dyn Read,
+    file: &str,
+    emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    let mut text = String::new();
+    r.read_to_string(&mut text).unwrap();
+    let mut info = RunInfo { tool: "scanner".into(), ..Default::default() };
+    let mut complete = true;
+    let mut fail_after = None;
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let mut parts = line.split_whitespace();
+        match parts.next() {
+            Some("#tool") => info.tool = parts.next().unwrap().into(),
+            Some("#started") => info.started_at = Some(parts.next().unwrap().into()),
+            Some("#incomplete") => complete = false,
+            Some("#fail-after") => fail_after = Some(parts.next().unwrap().parse::<usize>().unwrap()),
+            Some(fp) => rows.push((fp.to_string(), parts.next().unwrap_or("1").parse::<i64>().unwrap())),
+            None => {}
+        }
+    }
+    emit(ImportEvent::BeginRun(info))?;
+    for (i, (fp, line)) in rows.iter().enumerate() {
+        if fail_after == Some(i) {
+            return Err(IngestError { file: file.into(), location: format!("line {}", i + 1), message: "bad row".into() });
+        }
+        emit(ImportEvent::Finding(Box::new(ImportedFinding {
+            fingerprint: fp.clone(),
+            rule: format!("rule-{}", &fp[..1]),
+            title: format!("finding {fp}"),
+            message: format!("message for {fp}"),
+            severity: Severity::High,
+            path: Some("src/app.py".into()),
+            start_line: Some(*line),
+            ..Default::default()
+        })))?;
+    }
+    emit(ImportEvent::EndRun(RunEnd {
+        results_present: complete,
+        execution_successful: true,
+        result_count: rows.len() as u64,
+    }))
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    clock: FixedClock,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let clock = FixedClock::new(at("2026-01-01T00:00:00Z"));
+    Fixture { _dir: dir, store, clock }
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+impl Fixture {
+    fn import(&mut self, report: &str) -> Result<ImportOutcome, StoreError> {
+        let opts = ImportOptions { source: "test.txt".into(), repo: Some("repo".into()), commit: Some("abc123".into()), actor: "ci".into() };
+        self.store.import_report(report.as_bytes(), script_parser, &opts, &self.clock)
+    }
+
+    fn scan(&mut self, report: &str) -> ScanSummary {
+        match self.import(report).unwrap() {
+            ImportOutcome::Imported(mut s) => s.remove(0),
+            other => panic!("expected an import, got {other:?}"),
+        }
+    }
+
+    fn status_of(&self, fp: &str) -> Status {
+        let s: String = self
+            .store
+            .raw_connection()
+            .query_row("SELECT status FROM findings WHERE fingerprint = ?1", [fp], |r| r.get(0))
+            .unwrap();
+        s.parse().unwrap()
+    }
+
+    fn id_of(&self, fp: &str) -> i64 {
+        self.store.raw_connection().query_row("SELECT id FROM findings WHERE fingerprint = ?1", [fp], |r| r.get(0)).unwrap()
+    }
+
+    /// Every row of every table, as text: "unchanged in content" means this is equal.
+    fn dump(&self) -> String {
+        let conn = self.store.raw_connection();
+        let mut out = String::new();
+        for table in ["scopes", "scans", "findings", "events", "counters"] {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).unwrap();
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
+                })
+                .unwrap();
+            for row in rows {
+                out.push_str(&format!("{table}: {}\n", row.unwrap()));
+            }
+        }
+        out
+    }
+}
+
+#[test]
+fn new_seen_closed_reopened_across_scans() {
+    let mut f = fixture();
+    let s1 = f.scan("#tool semgrep\na1 10\nb2 20\nc3 30\n");
+    assert_eq!((s1.new, s1.seen, s1.closed, s1.reopened), (3, 0, 0, 0));
+
+    f.clock.set(at("2026-01-08T00:00:00Z"));
+    let s2 = f.scan("#tool semgrep\na1 10\nb2 20\nd4 40\n");
+    assert_eq!((s2.new, s2.seen, s2.closed, s2.reopened), (1, 2, 1, 0));
+    assert_eq!(f.status_of("c3"), Status::Fixed);
+    let fixed = f.store.history(f.id_of("c3")).unwrap();
+    let last = fixed.last().unwrap();
+    assert_eq!(last.kind, "fixed");
+    assert!(last.payload.contains(&format!("\"scan\":{}", s2.scan_id)) && last.payload.contains("abc123"), "{last:?}");
+
+    f.clock.set(at("2026-01-15T00:00:00Z"));
+    let s3 = f.scan("#tool semgrep\na1 10\nb2 20\nc3 30\nd4 40\n");
+    assert_eq!((s3.new, s3.seen, s3.closed, s3.reopened), (0, 3, 0, 1));
+    assert_eq!(f.status_of("c3"), Status::Open);
+    assert_eq!(f.store.counts().unwrap().active, 4);
+}
+
+#[test]
+fn importing_the_same_report_twice_changes_nothing() {
+    let mut f = fixture();
+    let report = "#tool semgrep\na1 10\nb2 20\n";
+    f.scan(report);
+    let before = f.dump();
+    f.clock.set(at("2026-02-01T00:00:00Z"));
+    assert!(matches!(f.import(report).unwrap(), ImportOutcome::Unchanged { .. }));
+    assert_eq!(f.dump(), before);
+}
+
+#[test]
+fn a_moved_line_is_the_same_finding_with_refreshed_details() {
+    let mut f = fixture();
+    f.scan("a1 10\n");
+    let id = f.id_of("a1");
+    f.clock.set(at("2026-01-02T00:00:00Z"));
+    let s = f.scan("a1 42\n");
+    assert_eq!((s.new, s.seen, s.updated, s.closed), (0, 1, 1, 0));
+    let found = f.store.finding(id).unwrap().unwrap();
+    assert_eq!(found.row.line, Some(42));
+    assert_eq!(found.row.first_seen, "2026-01-01T00:00:00Z");
+    assert_eq!(found.row.last_seen, "2026-01-02T00:00:00Z");
+}
+
+#[test]
+fn a_scan_never_undoes_a_persons_decision() {
+    let mut f = fixture();
+    f.scan("a1 10\nb2 20\nc3 30\n");
+    let (a, b) = (f.id_of("a1"), f.id_of("b2"));
+    f.store.set_status(&[a], Status::FalsePositive, "alice", "test fixture only", &f.clock).unwrap();
+    f.store.set_status(&[b], Status::AcceptedRisk, "alice", "compensating WAF rule", &f.clock).unwrap();
+    f.clock.set(at("2026-01-02T00:00:00Z"));
+    // Absent: a decided finding is not closed as fixed.
+    f.scan("c3 30\n");
+    assert_eq!(f.status_of("a1"), Status::FalsePositive);
+    assert_eq!(f.status_of("b2"), Status::AcceptedRisk);
+    // Present again: not reopened either.
+    f.clock.set(at("2026-01-03T00:00:00Z"));
+    let s = f.scan("a1 10\nb2 20\nc3 30\n");
+    assert_eq!(s.reopened, 0);
+    assert_eq!(f.status_of("a1"), Status::FalsePositive);
+    assert_eq!(f.status_of("b2"), Status::AcceptedRisk);
+}
+
+#[test]
+fn an_incomplete_run_closes_nothing() {
+    let mut f = fixture();
+    f.scan("a1 10\nb2 20\n");
+    f.clock.set(at("2026-01-02T00:00:00Z"));
+    let s = f.scan("#incomplete\n");
+    assert!(!s.complete);
+    assert_eq!(s.closed, 0);
+    assert_eq!(f.status_of("a1"), Status::Open);
+}
+
+#[test]
+fn an_older_scan_imported_late_closes_and_reopens_nothing() {
+    let mut f = fixture();
+    f.scan("#started 2026-03-01T00:00:00Z\na1 10\nb2 20\n");
+    let s = f.scan("#started 2026-02-01T00:00:00Z\na1 10\nz9 5\n");
+    assert!(s.out_of_order);
+    assert_eq!((s.new, s.closed), (1, 0));
+    assert_eq!(f.status_of("b2"), Status::Open);
+}
+
+#[test]
+fn scopes_are_per_repo_and_tool() {
+    let mut f = fixture();
+    f.scan("#tool semgrep\na1 10\n");
+    let s = f.scan("#tool bandit\nb2 10\n");
+    assert_eq!((s.new, s.closed), (1, 0));
+    assert_eq!(f.status_of("a1"), Status::Open);
+}
+
+#[test]
+fn a_failed_import_leaves_the_database_unchanged() {
+    let mut f = fixture();
+    f.scan("a1 10\nb2 20\n");
+    let before = f.dump();
+    f.clock.set(at("2026-01-05T00:00:00Z"));
+    let err = f.import("c3 1\nd4 2\ne5 3\n#fail-after 2\n").unwrap_err();
+    assert!(err.to_string().contains("test.txt") && err.to_string().contains("line 3"), "{err}");
+    assert_eq!(f.dump(), before);
+}
+
+#[test]
+fn the_chain_verifies_and_detects_an_edited_or_deleted_row() {
+    let mut f = fixture();
+    f.scan("a1 10\nb2 20\nc3 30\n");
+    let ChainReport::Intact { events, .. } = f.store.verify_chain().unwrap() else { panic!() };
+    assert_eq!(events, 4, "three created + one scan event");
+
+    let conn = f.store.raw_connection();
+    assert!(conn.execute("UPDATE events SET actor = 'mallory' WHERE id = 2", []).is_err(), "append-only trigger");
+    conn.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET actor = 'mallory' WHERE id = 2;").unwrap();
+    match f.store.verify_chain().unwrap() {
+        ChainReport::Broken { event_id, problem } => {
+            assert_eq!(event_id, 2);
+            assert!(problem.contains("edited"), "{problem}");
+        }
+        other => panic!("tampering not detected: {other:?}"),
+    }
+
+    let mut g = fixture();
+    g.scan("a1 10\nb2 20\nc3 30\n");
+    g.store.raw_connection().execute_batch("DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = 2;").unwrap();
+    assert!(matches!(g.store.verify_chain().unwrap(), ChainReport::Broken { event_id: 3, .. }));
+}
+
+#[test]
+fn a_database_from_a_newer_lastmile_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    drop(Store::open(&path).unwrap());
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 999).unwrap();
+    let err = Store::open(&path).err().expect("must refuse");
+    let msg = err.to_string();
+    assert!(msg.contains("t.db") && msg.contains("999") && msg.contains("newer"), "{msg}");
+}
+
+#[test]
+fn decisions_need_a_reason_and_are_recorded() {
+    let mut f = fixture();
+    f.scan("a1 10\n");
+    let id = f.id_of("a1");
+    assert!(f.store.set_status(&[id], Status::FalsePositive, "bob", "  ", &f.clock).is_err());
+    let changes = f.store.set_status(&[id], Status::FalsePositive, "bob", "only in tests", &f.clock).unwrap();
+    assert_eq!(changes.len(), 1);
+    let h = f.store.history(id).unwrap();
+    let last = h.last().unwrap();
+    assert_eq!((last.kind.as_str(), last.actor.as_str(), last.reason.as_deref()), ("status", "bob", Some("only in tests")));
+    assert_eq!(f.store.counts().unwrap().by_status.get("false_positive"), Some(&1));
+}
