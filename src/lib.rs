@@ -1,5 +1,7 @@
+pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod ingest;
 pub mod model;
 pub mod query;

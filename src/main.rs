@@ -1,4 +1,3 @@
 fn main() -> std::process::ExitCode {
-    // Wired to lastmile::cli::main() once the SARIF parser lands.
-    std::process::ExitCode::SUCCESS
+    lastmile::cli::main()
 }

@@ -74,7 +74,11 @@ fn at(s: &str) -> DateTime<Utc> {
 
 impl Fixture {
     fn import(&mut self, report: &str) -> Result<ImportOutcome, StoreError> {
-        let opts = ImportOptions { source: "test.txt".into(), repo: Some("repo".into()), commit: Some("abc123".into()), actor: "ci".into() };
+        self.import_with(report, false)
+    }
+
+    fn import_with(&mut self, report: &str, backfill: bool) -> Result<ImportOutcome, StoreError> {
+        let opts = ImportOptions { source: "test.txt".into(), repo: Some("repo".into()), commit: Some("abc123".into()), actor: "ci".into(), backfill };
         self.store.import_report(report.as_bytes(), script_parser, &opts, &self.clock)
     }
 
@@ -204,6 +208,21 @@ fn an_older_scan_imported_late_closes_and_reopens_nothing() {
     assert!(s.out_of_order);
     assert_eq!((s.new, s.closed), (1, 0));
     assert_eq!(f.status_of("b2"), Status::Open);
+}
+
+#[test]
+fn runs_minutes_apart_follow_import_order_and_backfill_is_explicit() {
+    let mut f = fixture();
+    // CI often scans two commits within minutes; the run time cannot order them, import order does.
+    f.scan("#started 2026-03-01T00:05:00Z\na1 10\nb2 20\n");
+    let s = f.scan("#started 2026-03-01T00:01:00Z\na1 10\n");
+    assert!(!s.out_of_order);
+    assert_eq!(s.closed, 1);
+    let ImportOutcome::Imported(s) = f.import_with("#started 2026-03-01T00:09:00Z\nb2 20\nc3 1\n", true).unwrap() else { panic!() };
+    assert!(s[0].out_of_order);
+    assert_eq!((s[0].new, s[0].closed, s[0].reopened), (1, 0, 0));
+    assert_eq!(f.status_of("a1"), Status::Open);
+    assert_eq!(f.status_of("b2"), Status::Fixed);
 }
 
 #[test]

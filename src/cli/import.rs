@@ -17,6 +17,19 @@ pub struct Args {
     /// The commit that was scanned (default: what the report names).
     #[arg(long)]
     pub commit: Option<String>,
+    /// These reports are older than what was imported before: add new findings, but close and
+    /// reopen nothing (also assumed when a report's run started over a day before the latest scan).
+    #[arg(long)]
+    pub backfill: bool,
+    /// `json` prints one object per file: {source, outcome, scans}.
+    #[arg(long, value_enum, default_value_t = ImportFormat::Text)]
+    pub format: ImportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    Text,
+    Json,
 }
 
 /// Opens an input the way a user named it, with an error that says which and why.
@@ -39,16 +52,21 @@ pub fn summary_line(source: &str, s: &ScanSummary) -> String {
         notes.push("analysis incomplete: nothing closed");
     }
     if s.out_of_order {
-        notes.push("older than the latest scan: nothing closed or reopened");
+        notes.push("backfill, older than the latest scan: nothing closed or reopened");
     }
     let notes = if notes.is_empty() {
         String::new()
     } else {
         format!(" ({})", notes.join("; "))
     };
+    let dups = if s.duplicates > 0 {
+        format!(", {} duplicate results", s.duplicates)
+    } else {
+        String::new()
+    };
     let commit = s.commit.as_deref().map(|c| format!(" @ {c}")).unwrap_or_default();
     format!(
-        "{source}: {} on {}{commit}, scan #{}: {} results, {} new, {} seen again, {} closed, {} reopened, {} updated{notes}",
+        "{source}: {} on {}{commit}, scan #{}: {} results, {} new, {} seen again, {} closed, {} reopened, {} updated{dups}{notes}",
         crate::sanitize::line(&s.tool),
         crate::sanitize::line(&s.repo),
         s.scan_id,
@@ -76,8 +94,22 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             repo: args.repo.clone(),
             commit: args.commit.clone(),
             actor: actor.clone(),
+            backfill: args.backfill,
         };
-        match import_one(&mut store, reader, &opts)? {
+        let outcome = import_one(&mut store, reader, &opts)?;
+        if args.format == ImportFormat::Json {
+            let v = match &outcome {
+                ImportOutcome::Imported(scans) => {
+                    serde_json::json!({ "source": source, "outcome": "imported", "scans": scans })
+                }
+                ImportOutcome::Unchanged { scan_ids } => {
+                    serde_json::json!({ "source": source, "outcome": "unchanged", "same_as": scan_ids })
+                }
+            };
+            println!("{v}");
+            continue;
+        }
+        match outcome {
             ImportOutcome::Imported(scans) if scans.is_empty() => {
                 println!("{source}: no runs in this report; nothing to import");
             }

@@ -80,6 +80,18 @@ impl Context {
     }
 }
 
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Import(_) => "import",
+        Command::Findings(_) => "findings",
+        Command::Show(_) => "show",
+        Command::Stats(_) => "stats",
+        Command::Audit(_) => "audit",
+        Command::Config(_) => "config",
+        Command::Demo(_) => "demo",
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(e) = color_eyre::config::HookBuilder::default()
@@ -92,17 +104,45 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // One clear line (or one per config problem); the chain, not a backtrace.
-            eprintln!("lastmile: {e}");
+            let top = e.to_string();
+            eprintln!("lastmile: {top}");
             for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                let cause = cause.to_string();
+                if !top.contains(&cause) {
+                    eprintln!("  caused by: {cause}");
+                }
             }
             ExitCode::FAILURE
         }
     }
 }
 
+/// Logs go to a file under the cache directory, never to the terminal (the console owns it).
+/// Level from `LASTMILE_LOG` (e.g. `debug`, `lastmile=trace`); a log that cannot be opened is
+/// not worth failing a command for.
+fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    std::fs::create_dir_all(&paths.cache).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(paths.cache.join("lastmile.log"))
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LASTMILE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
 fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     let paths = Paths::resolve(cli.db.clone(), cli.config.clone()).map_err(color_eyre::eyre::Report::msg)?;
+    let _log = init_logging(&paths);
+    tracing::info!(command = ?cli.command.as_ref().map(command_name), "start");
     let ctx = Context {
         paths,
         actor_flag: cli.actor.clone(),

@@ -62,6 +62,7 @@ fn import_bytes(
         repo: Some(repo.to_string()),
         commit: None,
         actor: "demo-scanner".into(),
+        backfill: false,
     };
     store.import_report(
         bytes,

@@ -40,7 +40,14 @@ pub struct ImportOptions {
     pub commit: Option<String>,
     /// Who imported (recorded on every event).
     pub actor: String,
+    /// An older report imported late: add what is new, close and reopen nothing.
+    pub backfill: bool,
 }
+
+/// A report whose run started this much before the latest scan of its scope is treated as a
+/// backfill even when not marked as one. Scans of different commits run minutes apart in CI
+/// are common, so the run time alone cannot order them; a day apart it can.
+const BACKFILL_GAP: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 /// What one import did to one scope.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -59,6 +66,8 @@ pub struct ScanSummary {
     pub closed: u64,
     pub reopened: u64,
     pub updated: u64,
+    /// Results that repeated a finding already seen in this scan (counted once).
+    pub duplicates: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +199,7 @@ struct ScopeRun {
     closed: u64,
     reopened: u64,
     updated: u64,
+    duplicates: u64,
 }
 
 struct Writer<'o> {
@@ -267,9 +277,14 @@ impl<'o> Writer<'o> {
             )
             .optional()?;
         let started = info.started_at.clone().unwrap_or_else(|| self.at.clone());
-        let out_of_order = previous
-            .as_ref()
-            .is_some_and(|(_, prev_time)| *prev_time > started);
+        let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+        let much_older = previous.as_ref().is_some_and(|(_, prev_time)| {
+            match (parse(prev_time), parse(&started)) {
+                (Some(prev), Some(this)) => prev - this > BACKFILL_GAP,
+                _ => false,
+            }
+        });
+        let out_of_order = self.opts.backfill || much_older;
         let commit = self.opts.commit.clone().or_else(|| info.commit_hint.clone());
         txn.execute(
             "INSERT INTO scans(scope_id, source, tool_version, commit_sha, started_at, imported_at,
@@ -302,6 +317,7 @@ impl<'o> Writer<'o> {
             closed: 0,
             reopened: 0,
             updated: 0,
+            duplicates: 0,
         });
         let idx = self.scopes.len() - 1;
         self.by_key.insert((repo, tool), idx);
@@ -383,6 +399,7 @@ impl<'o> Writer<'o> {
         };
         if last_scan == Some(run.scan_id) {
             // The same finding twice in one scan (duplicated results): already counted.
+            run.duplicates += 1;
             return Ok(());
         }
         if run.out_of_order {
@@ -527,6 +544,7 @@ impl<'o> Writer<'o> {
                 closed: run.closed,
                 reopened: run.reopened,
                 updated: run.updated,
+                duplicates: run.duplicates,
             };
             let payload = serde_json::to_string(&summary)
                 .map_err(|e| StoreError::Invalid(format!("cannot encode scan summary: {e}")))?;

@@ -35,9 +35,9 @@ pub enum StoreError {
         path: String,
         source: rusqlite::Error,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Ingest(#[from] IngestError),
-    #[error("{0}")]
+    #[error(transparent)]
     Query(#[from] crate::query::QueryError),
     #[error("{0}")]
     Invalid(String),

@@ -61,14 +61,14 @@ const SPECS: &[Spec] = &[
     Spec {
         action: Action::MoveDown,
         name: "move_down",
-        description: "Next row (scroll down in the detail and help)",
+        description: "Next row; scroll down in detail and help",
         keys: &["j", "down"],
         contexts: SCROLLING,
     },
     Spec {
         action: Action::MoveUp,
         name: "move_up",
-        description: "Previous row (scroll up in the detail and help)",
+        description: "Previous row; scroll up in detail and help",
         keys: &["k", "up"],
         contexts: SCROLLING,
     },
@@ -117,14 +117,14 @@ const SPECS: &[Spec] = &[
     Spec {
         action: Action::ToggleDetail,
         name: "toggle_detail",
-        description: "Move focus between the list and the detail pane",
+        description: "Switch focus between list and detail pane",
         keys: &["enter", "tab"],
         contexts: &[List, Detail],
     },
     Spec {
         action: Action::Filter,
         name: "filter",
-        description: "Edit the filter (e.g. sev:high status:open -path:tests/*)",
+        description: "Edit the filter (language below)",
         keys: &["/"],
         contexts: &[List, Detail],
     },
@@ -138,7 +138,7 @@ const SPECS: &[Spec] = &[
     Spec {
         action: Action::Refresh,
         name: "refresh",
-        description: "Reload the rows and the count from the database",
+        description: "Reload rows and count from the database",
         keys: &["r", "ctrl-r"],
         contexts: &[List, Detail],
     },
@@ -152,7 +152,7 @@ const SPECS: &[Spec] = &[
     Spec {
         action: Action::Back,
         name: "back",
-        description: "Back out: close help, leave the detail, cancel input, clear the filter",
+        description: "Close help/detail/input, else clear filter",
         keys: &["esc"],
         contexts: &[List, Detail, Filter, Help],
     },

@@ -1,2 +1,139 @@
-//! The console. (Being written: see keymap.rs for the contract config relies on.)
+//! The console: an Elm-like loop. Terminal events and database answers become messages,
+//! `app::update` turns them into a new state and requests for the database worker, and
+//! `view::view` draws the state. Only this file touches the real terminal.
+
+pub mod action;
+pub mod app;
+pub mod backlog;
+pub mod detail;
+pub mod help;
+pub mod input;
 pub mod keymap;
+pub mod layout;
+pub mod text;
+pub mod theme;
+pub mod view;
+pub mod worker;
+
+pub use action::{Action, Context};
+pub use app::{Effect, Response, State, init, on_key, on_resize, on_response, update};
+pub use keymap::{Key, Keymap};
+pub use theme::{ColorDepth, Theme, detect_color_depth};
+pub use view::view;
+
+use crate::config::Config;
+use crate::store::Store;
+use color_eyre::eyre::{WrapErr, eyre};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use std::path::Path;
+use tokio::sync::mpsc;
+use worker::Worker;
+
+/// Opens the console on the database at `db`.
+pub fn run(db: &Path, config: &Config) -> color_eyre::Result<()> {
+    let keymap = Keymap::with_overrides(&config.keys_plain()).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|(action, msg)| format!("keys.{action}: {msg}"))
+            .collect();
+        eyre!("invalid [keys] in the config:\n{}", lines.join("\n"))
+    })?;
+    let theme = Theme::new(&config.ui.theme, theme::detect_from_env());
+    let store = open_reader(db)?;
+    let (reply_tx, replies) = mpsc::unbounded_channel();
+    let worker = Worker::spawn(store, move |r| {
+        // The console may already be closing; then nobody needs the answer.
+        let _ = reply_tx.send(r);
+    })
+    .wrap_err("cannot start the database worker thread")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the console's event loop")?;
+
+    let mut terminal = ratatui::try_init().wrap_err("cannot set up the terminal")?;
+    // Restores on every way out of this function, `?` included; panics are covered by the hook
+    // `try_init` installed.
+    let _restore = RestoreOnDrop;
+    let size = terminal.size()?;
+    let mut state = State::new(keymap, theme, size.width, size.height);
+    state.utc_offset = *chrono::Local::now().offset();
+    runtime.block_on(event_loop(&mut terminal, &mut state, &worker, replies))
+}
+
+/// The worker's connection. A database that does not exist yet (or has an older schema) is
+/// created or migrated first, since a read-only connection can do neither.
+fn open_reader(db: &Path) -> color_eyre::Result<Store> {
+    match Store::open(db) {
+        Ok(store) => drop(store),
+        // A database we may read but not write (a shared copy) is still worth showing.
+        Err(e) if db.exists() => tracing::warn!(error = %e, "opening read-only"),
+        Err(e) => return Err(e).wrap_err_with(|| format!("cannot open {}", db.display())),
+    }
+    Store::open_reader(db).wrap_err_with(|| format!("cannot open {}", db.display()))
+}
+
+struct RestoreOnDrop;
+
+impl Drop for RestoreOnDrop {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    state: &mut State,
+    worker: &Worker,
+    mut replies: mpsc::UnboundedReceiver<Response>,
+) -> color_eyre::Result<()> {
+    let mut events = EventStream::new();
+    let mut worker_alive = true;
+    let mut effects = init(state);
+    let mut dirty = true;
+    loop {
+        for effect in effects.drain(..) {
+            if !worker.send(effect) && worker_alive {
+                worker_alive = false;
+                state.error = Some("the database worker stopped; restart lastmile".into());
+                dirty = true;
+            }
+        }
+        if state.quit {
+            return Ok(());
+        }
+        // Draw only when something changed: an idle console costs nothing.
+        if dirty {
+            terminal.draw(|frame| view(state, frame))?;
+            dirty = false;
+        }
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    effects = on_key(state, &key);
+                    dirty = true;
+                }
+                Some(Ok(Event::Resize(w, h))) => {
+                    effects = on_resize(state, w, h);
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e).wrap_err("cannot read from the terminal"),
+                None => return Ok(()),
+            },
+            reply = replies.recv(), if worker_alive => match reply {
+                Some(reply) => {
+                    effects = on_response(state, reply);
+                    dirty = true;
+                }
+                None => {
+                    worker_alive = false;
+                    state.error = Some("the database worker stopped; restart lastmile".into());
+                    dirty = true;
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! SARIF 2.1.0, streamed.
+//!
+//! The log and each run are visited key by key, in whatever order the producer wrote them;
+//! each element of `results` is deserialized on its own into a compact struct. A result is
+//! resolved and emitted at once when the run's `tool` (and any artifact or base id it needs)
+//! has been seen, which is the common case for tools that write `tool` first. Producers that
+//! write `results` first (Semgrep, ruff, sarif-sdk) have their results buffered, in memory up to
+//! a cap and then in a temporary file, and replayed in order when the run object closes.
+//!
+//! Known limit of the fast path: run metadata written after `results` (versionControlProvenance,
+//! invocations, originalUriBaseIds with absolute roots) cannot reach results already emitted;
+//! `BeginRun` carries what was known when the first result was emitted.
+
+mod context;
+mod input;
+mod paths;
+mod raw;
+mod spill;
+mod text;
+
+use crate::ingest::fingerprint::RunFingerprinter;
+use crate::ingest::{ImportEvent, IngestError, RunEnd};
+use context::RunContext;
+use input::Input;
+use raw::{RawArtifact, RawArtifactLocation, RawInvocation, RawResult, RawTaxonomy, RawTool, RawVersionControl};
+use spill::{Spill, SpillLimits};
+use std::collections::HashMap;
+use std::io::Read;
+
+/// The only SARIF version read.
+pub const SUPPORTED_VERSION: &str = "2.1.0";
+
+/// Memory bounds of the parser. The defaults suit any report; tests shrink them.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Results buffered in memory (per run) before the rest go to a temporary file.
+    pub buffered_results: usize,
+    /// Approximate bytes of results buffered in memory (per run) before spilling.
+    pub buffered_bytes: usize,
+    /// Largest single JSON value read whole (a result, the tool object, a string).
+    pub max_value_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            buffered_results: 50_000,
+            buffered_bytes: 64 << 20,
+            max_value_bytes: 256 << 20,
+        }
+    }
+}
+
+/// Parses a SARIF 2.1.0 log from `reader`, calling `emit` for each run: `BeginRun`, its
+/// findings in report order, `EndRun`. `file` names the report in errors. Stops at the first
+/// error, including one returned by `emit`; events already emitted are not taken back.
+pub fn parse<R: Read>(
+    reader: R,
+    file: &str,
+    emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    parse_with_limits(reader, file, Limits::default(), emit)
+}
+
+/// [`parse`] with explicit memory bounds.
+pub fn parse_with_limits<R: Read>(
+    reader: R,
+    file: &str,
+    limits: Limits,
+    emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    let mut input = Input::new(reader, file, limits.max_value_bytes);
+    input.skip_bom()?;
+    if input.peek()?.is_none() {
+        return Err(input.error_here("the file is empty (expected a SARIF log, a JSON object)"));
+    }
+    let mut version: Option<String> = None;
+    input.object("a SARIF log", |inp, key| match key {
+        "version" => {
+            let v: Option<String> = inp.value::<Option<String>>()?;
+            let v = v.unwrap_or_default();
+            if v != SUPPORTED_VERSION {
+                return Err(inp.error_here(&format!(
+                    "SARIF version {v} is not supported (lastmile reads SARIF {SUPPORTED_VERSION})"
+                )));
+            }
+            version = Some(v);
+            Ok(())
+        }
+        "runs" => {
+            if inp.null()? {
+                return Ok(());
+            }
+            inp.array(|inp, _| run(inp, limits, emit))
+        }
+        _ => inp.skip(),
+    })?;
+    input.expect_end()?;
+    if version.is_none() {
+        return Err(input.error_here(&format!(
+            "missing \"version\": a SARIF log must say \"version\": \"{SUPPORTED_VERSION}\""
+        )));
+    }
+    Ok(())
+}
+
+/// The state of one run while its members stream by.
+struct RunState {
+    ctx: RunContext,
+    fps: RunFingerprinter,
+    spill: Spill,
+    began: bool,
+    buffering: bool,
+    results_present: bool,
+    result_count: u64,
+}
+
+impl RunState {
+    fn begin(&mut self, emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>) -> Result<(), IngestError> {
+        if !self.began {
+            self.began = true;
+            emit(ImportEvent::BeginRun(self.ctx.run_info()))?;
+        }
+        Ok(())
+    }
+
+    fn accept<R: Read>(
+        &mut self,
+        inp: &Input<R>,
+        raw: RawResult,
+        emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
+    ) -> Result<(), IngestError> {
+        self.result_count += 1;
+        if !self.buffering && self.ctx.ready(&raw) {
+            self.begin(emit)?;
+            let finding = self.ctx.build(raw, &mut self.fps);
+            return emit(ImportEvent::Finding(Box::new(finding)));
+        }
+        // Once one result waits, all later ones wait too, so they come out in report order.
+        self.buffering = true;
+        self.spill
+            .push(raw)
+            .map_err(|e| inp.error_here(&format!("cannot buffer results in a temporary file: {e}")))
+    }
+}
+
+fn run<R: Read>(
+    inp: &mut Input<R>,
+    limits: Limits,
+    emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    let mut st = RunState {
+        ctx: RunContext::default(),
+        fps: RunFingerprinter::new(),
+        spill: Spill::new(SpillLimits {
+            results: limits.buffered_results,
+            bytes: limits.buffered_bytes,
+        }),
+        began: false,
+        buffering: false,
+        results_present: false,
+        result_count: 0,
+    };
+    inp.object("a run", |inp, key| {
+        match key {
+            "tool" => {
+                let tool: RawTool = inp.value::<RawTool>()?;
+                st.ctx.set_tool(tool).map_err(|m| inp.error_here(&m))?;
+            }
+            "results" => {
+                if !inp.null()? {
+                    st.results_present = true;
+                    inp.array(|inp, _| {
+                        let raw = inp.value::<RawResult>()?;
+                        st.accept(inp, raw, emit)
+                    })?;
+                }
+            }
+            "artifacts" => {
+                if !inp.null()? {
+                    inp.array(|inp, _| {
+                        let a = inp.value::<RawArtifact>()?;
+                        st.ctx.add_artifact(a);
+                        Ok(())
+                    })?;
+                }
+                st.ctx.artifacts_done();
+            }
+            "originalUriBaseIds" => {
+                let ids = inp.value::<Option<HashMap<String, RawArtifactLocation>>>()?;
+                st.ctx.set_base_ids(ids.unwrap_or_default());
+            }
+            "invocations" => {
+                if !inp.null()? {
+                    inp.array(|inp, _| {
+                        let i = inp.value::<RawInvocation>()?;
+                        st.ctx.add_invocation(i);
+                        Ok(())
+                    })?;
+                }
+            }
+            "versionControlProvenance" => {
+                let v = inp.value::<Option<Vec<RawVersionControl>>>()?;
+                st.ctx.set_version_control(v.unwrap_or_default());
+            }
+            "taxonomies" => {
+                let t = inp.value::<Option<Vec<RawTaxonomy>>>()?;
+                st.ctx.set_taxonomies(t.unwrap_or_default());
+            }
+            _ => inp.skip()?,
+        }
+        Ok(())
+    })?;
+    if st.ctx.tool.is_none() {
+        return Err(inp.error_here("a run has no \"tool\" (SARIF 2.1.0 requires run.tool.driver.name)"));
+    }
+    st.begin(emit)?;
+    let RunState { ctx, mut fps, spill, results_present, result_count, .. } = st;
+    spill.drain(|raw| {
+        let finding = ctx.build(raw, &mut fps);
+        emit(ImportEvent::Finding(Box::new(finding))).map_err(DrainError::from)
+    }).map_err(|e: DrainError| match e {
+        DrainError::Io(e) => inp.error_here(&format!("cannot read back buffered results: {e}")),
+        DrainError::Ingest(e) => e,
+    })?;
+    emit(ImportEvent::EndRun(RunEnd {
+        results_present,
+        execution_successful: ctx.execution_successful,
+        result_count,
+    }))
+}
+
+enum DrainError {
+    Io(std::io::Error),
+    Ingest(IngestError),
+}
+
+impl From<std::io::Error> for DrainError {
+    fn from(e: std::io::Error) -> Self {
+        DrainError::Io(e)
+    }
+}
+
+impl From<IngestError> for DrainError {
+    fn from(e: IngestError) -> Self {
+        DrainError::Ingest(e)
+    }
+}

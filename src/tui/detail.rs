@@ -1,0 +1,190 @@
+//! The detail pane: everything known of the selected finding and its history. Text is wrapped
+//! here (not by the widget) so scrolling can be clamped to what exists.
+
+use super::app::{Focus, State};
+use super::{layout, text, view};
+use crate::model::Finding;
+use crate::sanitize;
+use crate::store::EventRow;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+const LABEL: usize = 11;
+
+fn pane(state: &State) -> Option<Rect> {
+    layout::areas(state, Rect::new(0, 0, state.width, state.height)).detail
+}
+
+/// Text rows inside the pane's border.
+pub fn visible_rows(state: &State) -> usize {
+    pane(state).map_or(0, |r| r.height.saturating_sub(2) as usize)
+}
+
+pub fn line_count(state: &State) -> usize {
+    let width = pane(state).map_or(1, |r| r.width.saturating_sub(2) as usize);
+    lines(state, width).len()
+}
+
+/// An RFC 3339 UTC stamp in the display offset; anything else shown as it is (sanitized).
+fn when(state: &State, stamp: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(stamp) {
+        Ok(t) => t.with_timezone(&state.utc_offset).format("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => sanitize::line(stamp).into_owned(),
+    }
+}
+
+struct Out<'s> {
+    lines: Vec<Line<'static>>,
+    width: usize,
+    state: &'s State,
+}
+
+impl Out<'_> {
+    fn push(&mut self, line: Line<'static>) {
+        self.lines.push(line);
+    }
+
+    /// "Label      value", the value wrapped under itself; skipped when there is no value.
+    fn field(&mut self, label: &str, value: Option<&str>, style: Style) {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            return;
+        };
+        let value = sanitize::line(value);
+        let label_style = self.state.theme.label;
+        let avail = self.width.saturating_sub(LABEL).max(8);
+        for (i, chunk) in text::wrap(&value, avail).into_iter().enumerate() {
+            let head = if i == 0 { text::fit(label, LABEL) } else { " ".repeat(LABEL) };
+            self.push(Line::from(vec![Span::styled(head, label_style), Span::styled(chunk, style)]));
+        }
+    }
+
+    /// A heading and multi-line text below it, indented.
+    fn block(&mut self, heading: &str, body: &str) {
+        self.push(Line::default());
+        self.push(Line::styled(heading.to_string(), self.state.theme.header));
+        let body = sanitize::block(body);
+        for chunk in text::wrap(&body, self.width.saturating_sub(2).max(8)) {
+            self.push(Line::raw(format!("  {chunk}")));
+        }
+    }
+}
+
+/// The pane's content at a given inner width.
+pub fn lines(state: &State, width: usize) -> Vec<Line<'static>> {
+    let mut out = Out {
+        lines: Vec::new(),
+        width,
+        state,
+    };
+    let Some(row) = state.backlog.selected() else {
+        out.push(Line::raw("no finding selected"));
+        return out.lines;
+    };
+    let Some(data) = state.selected_detail() else {
+        out.push(Line::raw(format!("loading finding #{}…", row.id)));
+        return out.lines;
+    };
+    let Some(f) = &data.finding else {
+        out.push(Line::raw(format!("finding #{} is no longer in the database", row.id)));
+        return out.lines;
+    };
+    finding_lines(&mut out, f);
+    history_lines(&mut out, &data.history);
+    out.lines
+}
+
+fn finding_lines(out: &mut Out<'_>, f: &Finding) {
+    let theme = &out.state.theme;
+    let r = &f.row;
+    let mut head = vec![
+        Span::styled(view::severity_label(r.severity).to_string(), theme.severity(r.severity)),
+        Span::raw("  "),
+        Span::styled(r.status.as_str().to_string(), theme.status(r.status)),
+        Span::raw(format!("  #{}", r.id)),
+    ];
+    if f.suppressed {
+        head.push(Span::styled("  [suppressed in source]", theme.dim));
+    }
+    out.push(Line::from(head));
+    let title = sanitize::line(&r.title).into_owned();
+    for chunk in text::wrap(&title, out.width.max(8)) {
+        out.push(Line::styled(chunk, Style::new().add_modifier(Modifier::BOLD)));
+    }
+    out.push(Line::default());
+    let plain = Style::new();
+    out.field("Repo", Some(&r.repo), plain);
+    out.field("Tool", Some(&r.tool), plain);
+    out.field("Rule", Some(&r.rule), plain);
+    let lines = match (r.line, f.end_line) {
+        (Some(a), Some(b)) if b > a => format!(":{a}-{b}"),
+        (Some(a), _) => format!(":{a}"),
+        _ => String::new(),
+    };
+    let location = r.path.as_ref().map(|p| format!("{p}{lines}"));
+    out.field("Location", location.as_deref(), plain);
+    out.field("CWE", f.cwe.as_deref(), plain);
+    out.field("CVE", f.cve.as_deref(), plain);
+    out.field("Owner", f.owner.as_deref(), plain);
+    out.field("Team", f.team.as_deref(), plain);
+    let due = f.due.as_ref().map(|d| when(out.state, d));
+    out.field("Due", due.as_deref(), plain);
+    let first = when(out.state, &r.first_seen);
+    let last = when(out.state, &r.last_seen);
+    out.field("First seen", Some(&first), plain);
+    out.field("Last seen", Some(&last), plain);
+    out.field("Baseline", f.baseline_state.as_deref(), plain);
+    let fixes = match &f.fixes {
+        Some(serde_json::Value::Array(a)) if !a.is_empty() => format!("{} suggested by the tool", a.len()),
+        Some(serde_json::Value::Array(_)) | None => "none".to_string(),
+        Some(_) => "present".to_string(),
+    };
+    out.field("Fixes", Some(&fixes), plain);
+    out.field("Help", f.help_uri.as_deref(), theme.key);
+    if !f.message.is_empty() {
+        out.block("Message", &f.message);
+    }
+    if let Some(snippet) = f.snippet.as_deref().filter(|s| !s.is_empty()) {
+        out.block("Snippet", snippet);
+    }
+}
+
+fn history_lines(out: &mut Out<'_>, history: &[EventRow]) {
+    out.push(Line::default());
+    out.push(Line::styled(format!("History ({})", history.len()), out.state.theme.header));
+    for ev in history {
+        let mut line = format!(
+            "  {}  {}  {}",
+            when(out.state, &ev.at),
+            sanitize::line(&ev.actor),
+            sanitize::line(&ev.kind)
+        );
+        if let Some(reason) = ev.reason.as_deref().filter(|r| !r.is_empty()) {
+            line.push_str(": ");
+            line.push_str(&sanitize::line(reason));
+        }
+        for (i, chunk) in text::wrap(&line, out.width.max(8)).into_iter().enumerate() {
+            out.push(Line::raw(if i == 0 { chunk } else { format!("    {chunk}") }));
+        }
+    }
+}
+
+pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
+    let focused = state.focus == Focus::Detail;
+    let title = match state.backlog.selected() {
+        Some(r) => format!(" finding #{} ", r.id),
+        None => " finding ".to_string(),
+    };
+    let block = Block::bordered()
+        .title(title)
+        .border_style(if focused { state.theme.key } else { state.theme.border });
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let all = lines(state, inner.width as usize);
+    let max = all.len().saturating_sub(inner.height as usize);
+    let skip = state.detail_scroll.min(max);
+    let shown: Vec<Line> = all.into_iter().skip(skip).take(inner.height as usize).collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}

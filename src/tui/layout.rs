@@ -1,0 +1,57 @@
+//! Where each part of the screen goes. Shared by `update` (which needs the list's height to page
+//! by a screen) and `view`, so both always agree.
+
+use super::app::{Focus, State};
+use ratatui::layout::Rect;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    /// The backlog table, header row included.
+    pub list: Rect,
+    pub detail: Option<Rect>,
+    pub status: Rect,
+    /// Key hints, or the filter input while typing.
+    pub hints: Rect,
+}
+
+/// Room to show the detail beside or below the list without hiding the list.
+pub fn roomy(width: u16, height: u16) -> bool {
+    width >= 160 || height >= 40
+}
+
+pub fn areas(state: &State, area: Rect) -> Areas {
+    let bars = area.height.min(2);
+    let main_h = area.height - bars;
+    let main = Rect::new(area.x, area.y, area.width, main_h);
+    let status = Rect::new(area.x, area.y + main_h, area.width, bars.min(1));
+    let hints = Rect::new(area.x, area.y + main_h + 1, area.width, bars.saturating_sub(1));
+    if !state.detail_visible() {
+        return Areas {
+            list: main,
+            detail: None,
+            status,
+            hints,
+        };
+    }
+    if area.width >= 160 {
+        let list_w = area.width * 55 / 100;
+        return Areas {
+            list: Rect::new(main.x, main.y, list_w, main_h),
+            detail: Some(Rect::new(main.x + list_w, main.y, area.width - list_w, main_h)),
+            status,
+            hints,
+        };
+    }
+    let list_h = if state.focus == Focus::Detail && !roomy(area.width, area.height) {
+        (main_h / 3).max(4)
+    } else {
+        (main_h * 2 / 5).max(4)
+    }
+    .min(main_h);
+    Areas {
+        list: Rect::new(main.x, main.y, area.width, list_h),
+        detail: Some(Rect::new(main.x, main.y + list_h, area.width, main_h - list_h)),
+        status,
+        hints,
+    }
+}

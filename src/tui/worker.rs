@@ -1,0 +1,130 @@
+//! The database worker: one thread owns a read-only connection and answers the console's
+//! requests, so the UI never waits on SQLite. Requests superseded while queued are skipped.
+
+use super::app::{DetailData, Effect, Failed, Response};
+use crate::store::{PageRequest, Store};
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use std::collections::VecDeque;
+
+pub struct Worker {
+    tx: Sender<Effect>,
+}
+
+impl Worker {
+    /// Starts the thread; `reply` is called on it with each answer.
+    pub fn spawn(
+        store: Store,
+        reply: impl Fn(Response) + Send + 'static,
+    ) -> std::io::Result<Worker> {
+        let (tx, rx) = unbounded();
+        std::thread::Builder::new()
+            .name("lastmile-db".into())
+            .spawn(move || serve_loop(&store, &rx, &reply))?;
+        Ok(Worker { tx })
+    }
+
+    /// False once the worker is gone.
+    pub fn send(&self, effect: Effect) -> bool {
+        self.tx.send(effect).is_ok()
+    }
+}
+
+fn serve_loop(store: &Store, rx: &Receiver<Effect>, reply: &dyn Fn(Response)) {
+    let mut queue: VecDeque<Effect> = VecDeque::new();
+    loop {
+        if queue.is_empty() {
+            match rx.recv() {
+                Ok(e) => queue.push_back(e),
+                // The console closed its end: nothing more to do.
+                Err(_) => return,
+            }
+        }
+        queue.extend(rx.try_iter());
+        queue = coalesce(queue);
+        if let Some(effect) = queue.pop_front() {
+            reply(serve(store, effect));
+        }
+    }
+}
+
+/// Drops what newer requests supersede (pages of an older generation, all but the latest
+/// count and detail) and puts pages first: scrolling should not wait behind a slow count.
+pub fn coalesce(queue: VecDeque<Effect>) -> VecDeque<Effect> {
+    let newest_page = queue
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Page { fetch, .. } => Some(fetch.generation),
+            _ => None,
+        })
+        .max();
+    let last_detail = queue.iter().rposition(|e| matches!(e, Effect::Detail { .. }));
+    let last_count = queue.iter().rposition(|e| matches!(e, Effect::Count { .. }));
+    let mut pages = VecDeque::new();
+    let mut rest = VecDeque::new();
+    for (i, e) in queue.into_iter().enumerate() {
+        match &e {
+            Effect::Page { fetch, .. } if Some(fetch.generation) == newest_page => pages.push_back(e),
+            Effect::Page { .. } => {}
+            Effect::Detail { .. } if Some(i) == last_detail => rest.push_back(e),
+            Effect::Count { .. } if Some(i) == last_count => rest.push_back(e),
+            _ => {}
+        }
+    }
+    pages.extend(rest);
+    pages
+}
+
+/// Answers one request from the store.
+pub fn serve(store: &Store, effect: Effect) -> Response {
+    match effect {
+        Effect::Page { fetch, query, sort } => {
+            let req = PageRequest {
+                query,
+                sort,
+                anchor: fetch.anchor(),
+                limit: fetch.limit,
+            };
+            match store.page(&req) {
+                Ok(page) => Response::Page {
+                    generation: fetch.generation,
+                    tag: fetch.tag(),
+                    limit: fetch.limit,
+                    rows: page.rows,
+                },
+                Err(e) => failed(Failed::Page { generation: fetch.generation }, e),
+            }
+        }
+        Effect::Count { generation, query } => {
+            let total = if query.trim().is_empty() {
+                store.counts().map(|c| c.total)
+            } else {
+                store.count(&query)
+            };
+            match total {
+                Ok(total) => Response::Count { generation, total },
+                Err(e) => failed(Failed::Count { generation }, e),
+            }
+        }
+        Effect::Detail { id } => {
+            let found = store
+                .finding(id)
+                .and_then(|f| Ok((f, store.history(id)?)));
+            match found {
+                Ok((finding, history)) => Response::Detail(Box::new(DetailData {
+                    id,
+                    finding,
+                    history,
+                })),
+                Err(e) => failed(Failed::Detail { id }, e),
+            }
+        }
+    }
+}
+
+fn failed(request: Failed, e: impl std::fmt::Display) -> Response {
+    tracing::warn!(?request, error = %e, "console request failed");
+    Response::Failed {
+        request,
+        message: e.to_string(),
+    }
+}
