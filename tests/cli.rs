@@ -224,13 +224,16 @@ fn hostile_text_is_escaped_in_tables() {
     let env = Env::new();
     let hostile = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/hostile.sarif");
     env.ok(&["import", "--repo", "evil", hostile.to_str().unwrap()]);
-    for args in [&["findings"][..], &["show", "1"][..], &["stats"][..]] {
+    let escaped = env.findings("Terminal");
+    assert_eq!(escaped.len(), 1);
+    let id = escaped[0]["id"].to_string();
+    for args in [&["findings"][..], &["show", &id][..], &["stats"][..]] {
         let out = env.ok(args);
         assert!(!out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'), "{args:?}: {out:?}");
     }
     let table = env.ok(&["findings"]);
     assert!(table.contains("\\u{202e}"), "{table}");
-    assert!(env.ok(&["show", "1"]).contains("\\e]8;;"));
+    assert!(env.ok(&["show", &id]).contains("\\e]8;;"));
 }
 
 #[test]

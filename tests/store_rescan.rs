@@ -281,6 +281,29 @@ fn a_database_from_a_newer_lastmile_is_refused() {
 }
 
 #[test]
+fn counters_match_a_recount_after_every_kind_of_change() {
+    use lastmile::store::counters::{recount, stored};
+    let mut f = fixture();
+    let check = |f: &Fixture| {
+        let conn = f.store.raw_connection();
+        assert_eq!(stored(conn).unwrap(), recount(conn).unwrap());
+    };
+    f.scan("a1 10\nb2 20\nc3 30\na1 10\n");
+    check(&f);
+    f.clock.set(at("2026-01-02T00:00:00Z"));
+    f.scan("a1 11\nd4 40\n");
+    check(&f);
+    let d = f.id_of("d4");
+    f.store.set_status(&[d], Status::AcceptedRisk, "alice", "WAF rule in place", &f.clock).unwrap();
+    check(&f);
+    f.clock.set(at("2026-01-03T00:00:00Z"));
+    f.scan("a1 11\nb2 20\nc3 30\nd4 40\n");
+    check(&f);
+    let _ = f.import("x1 1\n#fail-after 0\n");
+    check(&f);
+}
+
+#[test]
 fn decisions_need_a_reason_and_are_recorded() {
     let mut f = fixture();
     f.scan("a1 10\n");

@@ -4,6 +4,7 @@
 pub mod generator;
 
 use crate::clock::{FixedClock, stamp};
+use crate::model::Status;
 use crate::store::{ImportOptions, ImportOutcome, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use generator::{GenResult, ToolProfile, WriteOptions};
@@ -105,8 +106,41 @@ pub fn build(db: &Path, now: DateTime<Utc>, seed: u64) -> Result<DemoSummary, St
         import_bytes(&mut store, bytes, &format!("assets/demo/{name}"), repo, &clock)?;
         summary.scans += 1;
     }
+    decide(&mut store, &clock, now, &mut rng)?;
     summary.findings = store.counts()?.total;
     Ok(summary)
+}
+
+/// People's decisions on part of the open backlog, so the audit trail has someone in it.
+const DECISIONS: &[(Status, f64, &str, &[&str])] = &[
+    (Status::Triaged, 0.12, "dana", &["Confirmed: reachable from the public API.", "Reproduced locally; real issue."]),
+    (Status::InProgress, 0.05, "erik", &["Fix in progress on a branch.", "Picked up this sprint."]),
+    (Status::FalsePositive, 0.04, "alice", &["Test fixture, never deployed.", "Input is a constant; not user-controlled.", "Sanitized by the ORM layer above."]),
+    (Status::AcceptedRisk, 0.02, "bob", &["Internal admin tool behind VPN; compensating control: SSO + IP allow-list. Revisit next quarter."]),
+    (Status::Deferred, 0.02, "bob", &["Blocked on the vendor upgrade; revisit after the release freeze."]),
+];
+
+fn decide(store: &mut Store, clock: &FixedClock, now: DateTime<Utc>, rng: &mut ChaCha8Rng) -> Result<(), StoreError> {
+    let open: Vec<i64> = store
+        .list("status:open -repo:untrusted-input", crate::store::SortKey::DEFAULT, usize::MAX >> 1)?
+        .iter()
+        .map(|f| f.row.id)
+        .collect();
+    let mut taken = std::collections::HashSet::new();
+    for (status, share, actor, reasons) in DECISIONS {
+        let picks: Vec<i64> = open
+            .iter()
+            .copied()
+            .filter(|id| !taken.contains(id) && rng.random_bool(*share))
+            .collect();
+        for chunk in picks.chunks(7) {
+            clock.set(now - Duration::hours(rng.random_range(2..24 * 40)));
+            let reason = reasons[rng.random_range(0..reasons.len())];
+            store.set_status(chunk, *status, actor, reason, clock)?;
+        }
+        taken.extend(picks);
+    }
+    Ok(())
 }
 
 /// One week of a codebase's life: some findings fixed, some new, now and then one comes back.
@@ -159,7 +193,9 @@ mod tests {
         assert!(stats.by_repo.len() >= 6, "{stats:?}");
         assert!(stats.by_tool.len() >= 5, "{stats:?}");
         let statuses: Vec<_> = stats.by_status.iter().map(|(s, _)| s.as_str()).collect();
-        assert!(statuses.contains(&"fixed") && statuses.contains(&"open"), "{statuses:?}");
+        for expected in ["open", "fixed", "triaged", "false_positive", "accepted_risk"] {
+            assert!(statuses.contains(&expected), "{expected} missing: {statuses:?}");
+        }
         assert!(store.count("status:open path:src/admin*").is_ok());
         assert!(matches!(store.verify_chain().unwrap(), crate::store::ChainReport::Intact { .. }));
     }

@@ -94,25 +94,105 @@ pub fn normalize_context(text: &str) -> String {
 
 /// Fingerprint from the tool's own (trusted, sorted) entries. Pure: no per-run state.
 pub fn tool_fingerprint(rule: &str, entries: &[(&str, &str)]) -> String {
-    let mut feed = Feed::sha_only();
-    feed.field(TOOL_TAG);
-    feed.field(rule);
-    for (k, v) in entries {
-        feed.field(k);
-        feed.field(v);
-    }
-    feed.finish_hex()
+    let mut tuple = Vec::new();
+    tool_tuple(&mut tuple, rule, entries);
+    sha256_hex(&tuple)
 }
 
 /// Derived fingerprint. Pure: the caller supplies the occurrence index.
 pub fn derived_fingerprint(rule: &str, path: &str, context: &str, occurrence: u32) -> String {
-    let mut feed = Feed::sha_only();
-    feed.field(DERIVED_TAG);
-    feed.field(rule);
-    feed.field(path);
-    feed.context_field(context);
-    feed.occurrence(occurrence);
-    feed.finish_hex()
+    let mut tuple = Vec::new();
+    derived_tuple(&mut tuple, rule, path, context);
+    push_decimal(&mut tuple, occurrence);
+    sha256_hex(&tuple)
+}
+
+fn tool_tuple(out: &mut Vec<u8>, rule: &str, entries: &[(&str, &str)]) {
+    push_field(out, TOOL_TAG);
+    push_field(out, rule);
+    for (k, v) in entries {
+        push_field(out, k);
+        push_field(out, v);
+    }
+}
+
+/// Everything but the occurrence index, which is appended once it is known.
+fn derived_tuple(out: &mut Vec<u8>, rule: &str, path: &str, context: &str) {
+    push_field(out, DERIVED_TAG);
+    push_field(out, rule);
+    push_field(out, path);
+    push_context(out, context);
+    out.push(0);
+}
+
+/// A field and its NUL separator. A NUL inside a field (possible via JSON "\u0000") is written
+/// as U+FFFD, so no field can forge a separator.
+fn push_field(out: &mut Vec<u8>, s: &str) {
+    push_without_nul(out, s);
+    out.push(0);
+}
+
+fn push_without_nul(out: &mut Vec<u8>, s: &str) {
+    if s.as_bytes().contains(&0) {
+        out.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
+/// `text` with whitespace runs collapsed to one space and trimmed (as `normalize_context`).
+fn push_context(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    if text.is_ascii() && !bytes.contains(&0) {
+        // Same result as `split_whitespace`, which for ASCII means these six bytes, without
+        // decoding chars.
+        let start = out.len();
+        let mut pending_space = false;
+        for &b in bytes {
+            if matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
+                pending_space = out.len() > start;
+            } else {
+                if pending_space {
+                    out.push(b' ');
+                    pending_space = false;
+                }
+                out.push(b);
+            }
+        }
+        return;
+    }
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        push_without_nul(out, word);
+    }
+}
+
+fn push_decimal(out: &mut Vec<u8>, n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// A 128-bit key for per-run sets: two independently keyed SipHashes, so a crafted report cannot
@@ -154,6 +234,8 @@ pub struct RunFingerprinter {
     seen_tool: HashSet<Key, KeyBuild>,
     occurrences: HashMap<Key, u32, KeyBuild>,
     keys: (RandomState, RandomState),
+    /// The tuple being hashed, reused so a result costs no allocation here.
+    tuple: Vec<u8>,
 }
 
 impl Default for RunFingerprinter {
@@ -168,7 +250,15 @@ impl RunFingerprinter {
             seen_tool: HashSet::default(),
             occurrences: HashMap::default(),
             keys: (RandomState::new(), RandomState::new()),
+            tuple: Vec::with_capacity(512),
         }
+    }
+
+    fn key(&self) -> Key {
+        Key(
+            self.keys.0.hash_one(&self.tuple),
+            self.keys.1.hash_one(&self.tuple),
+        )
     }
 
     /// The fingerprint of the next result of the run. Results must be given in report order:
@@ -177,125 +267,26 @@ impl RunFingerprinter {
     pub fn fingerprint(&mut self, input: &FingerprintInput<'_>) -> (String, FingerprintKind) {
         let entries = trusted_entries(input.fingerprints, input.partial_fingerprints);
         if !entries.is_empty() {
-            let mut feed = Feed::keyed(&self.keys);
-            feed.field(TOOL_TAG);
-            feed.field(input.rule);
-            for (k, v) in &entries {
-                feed.field(k);
-                feed.field(v);
-            }
-            if self.seen_tool.insert(feed.key()) {
-                return (feed.finish_hex(), FingerprintKind::Tool);
+            self.tuple.clear();
+            tool_tuple(&mut self.tuple, input.rule, &entries);
+            let key = self.key();
+            if self.seen_tool.insert(key) {
+                return (sha256_hex(&self.tuple), FingerprintKind::Tool);
             }
         }
-        let mut feed = Feed::keyed(&self.keys);
-        feed.field(DERIVED_TAG);
-        feed.field(input.rule);
-        feed.field(input.path);
-        feed.context_field(input.context);
-        let count = self.occurrences.entry(feed.key()).or_insert(0);
+        self.tuple.clear();
+        derived_tuple(&mut self.tuple, input.rule, input.path, input.context);
+        let key = self.key();
+        let count = self.occurrences.entry(key).or_insert(0);
         let occurrence = *count;
         *count = count.saturating_add(1);
-        feed.occurrence(occurrence);
-        (feed.finish_hex(), FingerprintKind::Derived)
+        push_decimal(&mut self.tuple, occurrence);
+        (sha256_hex(&self.tuple), FingerprintKind::Derived)
     }
 
     /// Distinct keys held, for tests and memory estimates.
     pub fn state_len(&self) -> usize {
         self.seen_tool.len() + self.occurrences.len()
-    }
-}
-
-/// Feeds the same byte stream to SHA-256 and (optionally) the two key hashers, so each result is
-/// read once and hashed with SHA-256 once.
-struct Feed {
-    sha: Sha256,
-    keyed: Option<(std::hash::DefaultHasher, std::hash::DefaultHasher)>,
-}
-
-impl Feed {
-    fn sha_only() -> Feed {
-        Feed {
-            sha: Sha256::new(),
-            keyed: None,
-        }
-    }
-
-    fn keyed(keys: &(RandomState, RandomState)) -> Feed {
-        Feed {
-            sha: Sha256::new(),
-            keyed: Some((keys.0.build_hasher(), keys.1.build_hasher())),
-        }
-    }
-
-    fn bytes(&mut self, b: &[u8]) {
-        self.sha.update(b);
-        if let Some((h1, h2)) = &mut self.keyed {
-            h1.write(b);
-            h2.write(b);
-        }
-    }
-
-    /// A field followed by its NUL separator. NUL inside a field (possible via JSON "\u0000")
-    /// is hashed as U+FFFD so no field can forge a separator.
-    fn field(&mut self, s: &str) {
-        if s.as_bytes().contains(&0) {
-            for (i, part) in s.split('\0').enumerate() {
-                if i > 0 {
-                    self.bytes("\u{FFFD}".as_bytes());
-                }
-                self.bytes(part.as_bytes());
-            }
-        } else {
-            self.bytes(s.as_bytes());
-        }
-        self.bytes(&[0]);
-    }
-
-    /// Like `field`, with whitespace runs collapsed and trimmed, without building the string.
-    fn context_field(&mut self, s: &str) {
-        for (i, word) in s.split_whitespace().enumerate() {
-            if i > 0 {
-                self.bytes(b" ");
-            }
-            if word.as_bytes().contains(&0) {
-                for (j, part) in word.split('\0').enumerate() {
-                    if j > 0 {
-                        self.bytes("\u{FFFD}".as_bytes());
-                    }
-                    self.bytes(part.as_bytes());
-                }
-            } else {
-                self.bytes(word.as_bytes());
-            }
-        }
-        self.bytes(&[0]);
-    }
-
-    fn occurrence(&mut self, n: u32) {
-        let mut buf = [0u8; 10];
-        let mut i = buf.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            buf[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.sha.update(&buf[i..]);
-    }
-
-    fn key(&self) -> Key {
-        match &self.keyed {
-            Some((h1, h2)) => Key(h1.finish(), h2.finish()),
-            None => Key(0, 0),
-        }
-    }
-
-    fn finish_hex(self) -> String {
-        hex::encode(self.sha.finalize())
     }
 }
 
@@ -329,7 +320,10 @@ mod tests {
     fn fingerprints_are_lowercase_hex_sha256() {
         let fp = derived_fingerprint("r", "a.py", "x", 0);
         assert_eq!(fp.len(), 64);
-        assert!(fp.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        assert!(
+            fp.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
     }
 
     #[test]
@@ -341,7 +335,9 @@ mod tests {
             derived_fingerprint("rule", "src/a.py", "  x   =\n\t1 ", 0),
             expected
         );
-        let tool = hex::encode(Sha256::digest(b"lastmile-fp-tool/v1\0rule\0a\0value-one\0b\0value-two\0"));
+        let tool = hex::encode(Sha256::digest(
+            b"lastmile-fp-tool/v1\0rule\0a\0value-one\0b\0value-two\0",
+        ));
         assert_eq!(
             tool_fingerprint("rule", &[("a", "value-one"), ("b", "value-two")]),
             tool
@@ -355,6 +351,25 @@ mod tests {
         assert_ne!(a, derived_fingerprint("r", "p", "foo(bar)", 0));
         assert_ne!(a, derived_fingerprint("r", "p", "foo( bar )", 1));
         assert_eq!(normalize_context("  a \n\t b  "), "a b");
+    }
+
+    #[test]
+    fn fast_context_path_matches_split_whitespace() {
+        for text in [
+            "",
+            " ",
+            "a",
+            "  a  b\t\tc\n",
+            "\x0Bx\x0Cy\r",
+            "é  ü\u{a0}z\u{2003}w",
+            "a\0b  c",
+            "tab\tand\u{85}nel",
+        ] {
+            let mut fast = Vec::new();
+            push_context(&mut fast, text);
+            let want = normalize_context(text).replace('\0', "\u{FFFD}");
+            assert_eq!(String::from_utf8(fast).unwrap(), want, "{text:?}");
+        }
     }
 
     #[test]
@@ -383,7 +398,11 @@ mod tests {
 
     #[test]
     fn trusted_entries_prefer_fingerprints_and_sort() {
-        let fps = entries(&[("z", "zzzzzzz1"), ("a", "requires login"), ("m", "m-value-1")]);
+        let fps = entries(&[
+            ("z", "zzzzzzz1"),
+            ("a", "requires login"),
+            ("m", "m-value-1"),
+        ]);
         let partial = entries(&[("p", "partial-value")]);
         assert_eq!(
             trusted_entries(&fps, &partial),
@@ -403,7 +422,10 @@ mod tests {
         let fps = entries(&[("matchBasedId/v1", "requires login")]);
         let (a, ka) = run.fingerprint(&input("r", "a.py", "eval(x)", &fps));
         let (b, kb) = run.fingerprint(&input("r", "b.py", "eval(x)", &fps));
-        assert_eq!((ka, kb), (FingerprintKind::Derived, FingerprintKind::Derived));
+        assert_eq!(
+            (ka, kb),
+            (FingerprintKind::Derived, FingerprintKind::Derived)
+        );
         assert_ne!(a, b);
         assert_eq!(a, derived_fingerprint("r", "a.py", "eval(x)", 0));
     }
@@ -438,7 +460,12 @@ mod tests {
         assert_ne!(first, second);
         assert_eq!(second, derived_fingerprint("r", "a.py", "eval(x)", 1));
         let mut rescan = RunFingerprinter::new();
-        assert_eq!(rescan.fingerprint(&input("r", "a.py", "  eval(x)\n", &[])).0, first);
+        assert_eq!(
+            rescan
+                .fingerprint(&input("r", "a.py", "  eval(x)\n", &[]))
+                .0,
+            first
+        );
         assert_eq!(run.state_len(), 1);
     }
 }

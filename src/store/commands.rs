@@ -1,9 +1,10 @@
 //! Commands a person issues. Each runs in one transaction: the change and its event together.
 
+use super::counters::CounterDeltas;
 use super::events::{EventWriter, NewEvent};
 use super::{Store, StoreError};
 use crate::clock::{Clock, stamp};
-use crate::model::Status;
+use crate::model::{Severity, Status};
 use rusqlite::{OptionalExtension, params};
 
 /// What a status change did to one finding.
@@ -32,18 +33,22 @@ impl Store {
         let txn = self.conn.transaction()?;
         let mut events = EventWriter::new(&txn)?;
         let mut changes = Vec::new();
+        let mut counters = CounterDeltas::default();
         for &id in ids {
-            let from: Option<String> = txn
-                .query_row("SELECT status FROM findings WHERE id = ?1", [id], |r| r.get(0))
+            let found: Option<(String, i64)> = txn
+                .query_row("SELECT status, severity FROM findings WHERE id = ?1", [id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()?;
-            let from: Status = from
-                .ok_or_else(|| StoreError::Invalid(format!("no finding with id {id}")))?
-                .parse()
-                .map_err(StoreError::Invalid)?;
+            let (from, severity) =
+                found.ok_or_else(|| StoreError::Invalid(format!("no finding with id {id}")))?;
+            let from: Status = from.parse().map_err(StoreError::Invalid)?;
+            let severity = Severity::from_rank(severity).unwrap_or_default();
             if from == to {
                 continue;
             }
             txn.execute("UPDATE findings SET status = ?2 WHERE id = ?1", params![id, to.as_str()])?;
+            counters.moved((from, severity), (to, severity));
             let payload = serde_json::json!({ "from": from, "to": to }).to_string();
             events.append(
                 &txn,
@@ -58,6 +63,7 @@ impl Store {
             )?;
             changes.push(StatusChange { id, from, to });
         }
+        counters.apply(&txn)?;
         txn.commit()?;
         Ok(changes)
     }

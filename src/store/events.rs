@@ -5,8 +5,11 @@ use super::StoreError;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+/// A SHA-256, stored as a 32-byte BLOB (hex would double the size of a million-event log).
+pub type Hash = [u8; 32];
+
 /// The `prev_hash` of the first event.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub const GENESIS: Hash = [0; 32];
 
 /// What happened; `payload` is JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,8 +31,8 @@ fn hash_event(
     kind: &str,
     reason: Option<&str>,
     payload: &str,
-    prev_hash: &str,
-) -> String {
+    prev_hash: &Hash,
+) -> Hash {
     let mut h = Sha256::new();
     // Length-prefix every field so no two different rows can hash the same bytes.
     let fid = finding_id.map(|f| f.to_string()).unwrap_or_default();
@@ -41,29 +44,29 @@ fn hash_event(
         kind,
         reason.unwrap_or("\u{0}none"),
         payload,
-        prev_hash,
     ] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    hex::encode(h.finalize())
+    h.update(prev_hash);
+    h.finalize().into()
 }
 
 /// Appends events, keeping the chain head in memory for the length of one transaction.
 pub struct EventWriter {
     next_id: i64,
-    head: String,
+    head: Hash,
 }
 
 impl EventWriter {
     /// Reads the current head; call inside the transaction that will append.
     pub fn new(conn: &Connection) -> Result<Self, StoreError> {
-        let last: Option<(i64, String)> = conn
+        let last: Option<(i64, Hash)> = conn
             .query_row("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?;
-        let (last_id, head) = last.unwrap_or((0, GENESIS.to_string()));
+        let (last_id, head) = last.unwrap_or((0, GENESIS));
         Ok(EventWriter {
             next_id: last_id + 1,
             head,
@@ -94,8 +97,8 @@ impl EventWriter {
             e.kind,
             e.reason,
             e.payload,
-            self.head,
-            hash
+            &self.head[..],
+            &hash[..]
         ])?;
         self.head = hash;
         self.next_id += 1;
@@ -115,7 +118,7 @@ pub fn verify(conn: &Connection) -> Result<ChainReport, StoreError> {
         "SELECT id, finding_id, at, actor, kind, reason, payload, prev_hash, hash FROM events ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
-    let mut expected_prev = GENESIS.to_string();
+    let mut expected_prev = GENESIS;
     let mut expected_id = 1i64;
     let mut count = 0u64;
     while let Some(r) = rows.next()? {
@@ -126,15 +129,15 @@ pub fn verify(conn: &Connection) -> Result<ChainReport, StoreError> {
         let kind: String = r.get(4)?;
         let reason: Option<String> = r.get(5)?;
         let payload: String = r.get(6)?;
-        let prev: String = r.get(7)?;
-        let hash: String = r.get(8)?;
+        let prev: Vec<u8> = r.get(7)?;
+        let hash: Vec<u8> = r.get(8)?;
         if id != expected_id {
             return Ok(ChainReport::Broken {
                 event_id: id,
                 problem: format!("expected event #{expected_id} next, found #{id} (rows deleted?)"),
             });
         }
-        if prev != expected_prev {
+        if prev[..] != expected_prev[..] {
             return Ok(ChainReport::Broken {
                 event_id: id,
                 problem: "prev_hash does not match the hash of the event before it".into(),
@@ -148,20 +151,20 @@ pub fn verify(conn: &Connection) -> Result<ChainReport, StoreError> {
             &kind,
             reason.as_deref(),
             &payload,
-            &prev,
+            &expected_prev,
         );
-        if recomputed != hash {
+        if recomputed[..] != hash[..] {
             return Ok(ChainReport::Broken {
                 event_id: id,
                 problem: "contents do not match the stored hash (row edited?)".into(),
             });
         }
-        expected_prev = hash;
+        expected_prev = recomputed;
         expected_id += 1;
         count += 1;
     }
     Ok(ChainReport::Intact {
         events: count,
-        head: expected_prev,
+        head: hex::encode(expected_prev),
     })
 }

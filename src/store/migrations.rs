@@ -38,7 +38,10 @@ CREATE TABLE findings (
     scope_id       INTEGER NOT NULL REFERENCES scopes(id),
     repo           TEXT NOT NULL,
     tool           TEXT NOT NULL,
+    -- The identity of a finding within its scope; `fp_key` is its 64-bit FNV-1a, indexed in
+    -- its place because a million 64-character keys outgrow the page cache during imports.
     fingerprint    TEXT NOT NULL,
+    fp_key         INTEGER NOT NULL,
     rule           TEXT NOT NULL,
     title          TEXT NOT NULL,
     message        TEXT NOT NULL,
@@ -53,7 +56,7 @@ CREATE TABLE findings (
     suppressed     INTEGER NOT NULL DEFAULT 0,
     baseline_state TEXT,
     fixes          TEXT,
-    content_hash   TEXT NOT NULL,
+    content_hash   BLOB NOT NULL,
     first_seen     TEXT NOT NULL,
     last_seen      TEXT NOT NULL,
     last_scan_id   INTEGER REFERENCES scans(id),
@@ -68,9 +71,10 @@ CREATE TABLE findings (
     sprint         TEXT,
     campaign       TEXT
 );
-CREATE UNIQUE INDEX findings_identity ON findings(scope_id, fingerprint);
+CREATE INDEX findings_identity ON findings(scope_id, fp_key);
 CREATE INDEX findings_by_severity ON findings(severity, id);
-CREATE INDEX findings_scope_status ON findings(scope_id, status);
+-- Covers "the active findings of a scope" (rowids included) for closing what a scan no longer reports.
+CREATE INDEX findings_scope_status ON findings(scope_id, status, severity);
 
 CREATE TABLE events (
     id         INTEGER PRIMARY KEY,
@@ -80,8 +84,8 @@ CREATE TABLE events (
     kind       TEXT NOT NULL,
     reason     TEXT,
     payload    TEXT NOT NULL,
-    prev_hash  TEXT NOT NULL,
-    hash       TEXT NOT NULL
+    prev_hash  BLOB NOT NULL,
+    hash       BLOB NOT NULL
 );
 CREATE INDEX events_by_finding ON events(finding_id, id);
 
@@ -92,29 +96,13 @@ BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 
--- Counts by status and severity, kept by triggers so no view recounts a million rows.
+-- Counts by status and severity, kept by the store's commands (see counters.rs).
 CREATE TABLE counters (
     status   TEXT NOT NULL,
     severity INTEGER NOT NULL,
     n        INTEGER NOT NULL,
     PRIMARY KEY (status, severity)
 ) WITHOUT ROWID;
-CREATE TRIGGER findings_count_insert AFTER INSERT ON findings
-BEGIN
-    INSERT INTO counters(status, severity, n) VALUES (new.status, new.severity, 1)
-    ON CONFLICT(status, severity) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER findings_count_delete AFTER DELETE ON findings
-BEGIN
-    UPDATE counters SET n = n - 1 WHERE status = old.status AND severity = old.severity;
-END;
-CREATE TRIGGER findings_count_update AFTER UPDATE OF status, severity ON findings
-WHEN old.status IS NOT new.status OR old.severity IS NOT new.severity
-BEGIN
-    UPDATE counters SET n = n - 1 WHERE status = old.status AND severity = old.severity;
-    INSERT INTO counters(status, severity, n) VALUES (new.status, new.severity, 1)
-    ON CONFLICT(status, severity) DO UPDATE SET n = n + 1;
-END;
 "#];
 
 /// The schema version this binary writes.

@@ -12,7 +12,12 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [Context::List, Context::Detail, Context::Filter, Context::Help];
+    pub const ALL: [Context; 4] = [
+        Context::List,
+        Context::Detail,
+        Context::Filter,
+        Context::Help,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -212,13 +217,25 @@ mod tests {
         let mut names = HashSet::new();
         let mut actions = HashSet::new();
         for (i, s) in SPECS.iter().enumerate() {
-            assert_eq!(s.action as usize, i, "SPECS out of declaration order at {}", s.name);
+            assert_eq!(
+                s.action as usize, i,
+                "SPECS out of declaration order at {}",
+                s.name
+            );
             assert!(names.insert(s.name), "{} twice", s.name);
             assert!(actions.insert(s.action), "{:?} twice", s.action);
-            assert!(s.name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{}", s.name);
+            assert!(
+                s.name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{}",
+                s.name
+            );
             assert_eq!(Action::from_name(s.name), Some(s.action));
             assert!(!s.contexts.is_empty());
         }
-        assert_eq!(Action::Quit as usize + 1, SPECS.len(), "the last variant needs a spec");
+        assert_eq!(
+            Action::Quit as usize + 1,
+            SPECS.len(),
+            "the last variant needs a spec"
+        );
     }
 }

@@ -21,8 +21,13 @@ pub enum Effect {
         sort: SortKey,
     },
     /// Rows matching a query (the whole table when it is empty: counters, no scan).
-    Count { generation: u64, query: String },
-    Detail { id: i64 },
+    Count {
+        generation: u64,
+        query: String,
+    },
+    Detail {
+        id: i64,
+    },
 }
 
 /// What the worker sends back.
@@ -34,9 +39,15 @@ pub enum Response {
         limit: usize,
         rows: Vec<FindingRow>,
     },
-    Count { generation: u64, total: u64 },
+    Count {
+        generation: u64,
+        total: u64,
+    },
     Detail(Box<DetailData>),
-    Failed { request: Failed, message: String },
+    Failed {
+        request: Failed,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +139,10 @@ impl State {
 
     /// Rows of findings on screen (the list area without its header).
     pub fn list_height(&self) -> usize {
-        let l = layout::areas(self, ratatui::layout::Rect::new(0, 0, self.width, self.height));
+        let l = layout::areas(
+            self,
+            ratatui::layout::Rect::new(0, 0, self.width, self.height),
+        );
         l.list.height.saturating_sub(1).max(1) as usize
     }
 

@@ -417,7 +417,9 @@ impl Backlog {
 
     fn trim_back(&mut self, height: usize) {
         let excess = self.rows.len().saturating_sub(Self::capacity(height));
-        let visible_end = (self.offset + height).max(self.cursor + 1).min(self.rows.len());
+        let visible_end = (self.offset + height)
+            .max(self.cursor + 1)
+            .min(self.rows.len());
         let cut = excess.min(self.rows.len() - visible_end);
         if cut == 0 {
             return;

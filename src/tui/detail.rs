@@ -31,7 +31,10 @@ pub fn line_count(state: &State) -> usize {
 /// An RFC 3339 UTC stamp in the display offset; anything else shown as it is (sanitized).
 fn when(state: &State, stamp: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(stamp) {
-        Ok(t) => t.with_timezone(&state.utc_offset).format("%Y-%m-%d %H:%M").to_string(),
+        Ok(t) => t
+            .with_timezone(&state.utc_offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
         Err(_) => sanitize::line(stamp).into_owned(),
     }
 }
@@ -56,8 +59,15 @@ impl Out<'_> {
         let label_style = self.state.theme.label;
         let avail = self.width.saturating_sub(LABEL).max(8);
         for (i, chunk) in text::wrap(&value, avail).into_iter().enumerate() {
-            let head = if i == 0 { text::fit(label, LABEL) } else { " ".repeat(LABEL) };
-            self.push(Line::from(vec![Span::styled(head, label_style), Span::styled(chunk, style)]));
+            let head = if i == 0 {
+                text::fit(label, LABEL)
+            } else {
+                " ".repeat(LABEL)
+            };
+            self.push(Line::from(vec![
+                Span::styled(head, label_style),
+                Span::styled(chunk, style),
+            ]));
         }
     }
 
@@ -88,7 +98,10 @@ pub fn lines(state: &State, width: usize) -> Vec<Line<'static>> {
         return out.lines;
     };
     let Some(f) = &data.finding else {
-        out.push(Line::raw(format!("finding #{} is no longer in the database", row.id)));
+        out.push(Line::raw(format!(
+            "finding #{} is no longer in the database",
+            row.id
+        )));
         return out.lines;
     };
     finding_lines(&mut out, f);
@@ -100,7 +113,10 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding) {
     let theme = &out.state.theme;
     let r = &f.row;
     let mut head = vec![
-        Span::styled(view::severity_label(r.severity).to_string(), theme.severity(r.severity)),
+        Span::styled(
+            view::severity_label(r.severity).to_string(),
+            theme.severity(r.severity),
+        ),
         Span::raw("  "),
         Span::styled(r.status.as_str().to_string(), theme.status(r.status)),
         Span::raw(format!("  #{}", r.id)),
@@ -111,7 +127,10 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding) {
     out.push(Line::from(head));
     let title = sanitize::line(&r.title).into_owned();
     for chunk in text::wrap(&title, out.width.max(8)) {
-        out.push(Line::styled(chunk, Style::new().add_modifier(Modifier::BOLD)));
+        out.push(Line::styled(
+            chunk,
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
     }
     out.push(Line::default());
     let plain = Style::new();
@@ -137,7 +156,9 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding) {
     out.field("Last seen", Some(&last), plain);
     out.field("Baseline", f.baseline_state.as_deref(), plain);
     let fixes = match &f.fixes {
-        Some(serde_json::Value::Array(a)) if !a.is_empty() => format!("{} suggested by the tool", a.len()),
+        Some(serde_json::Value::Array(a)) if !a.is_empty() => {
+            format!("{} suggested by the tool", a.len())
+        }
         Some(serde_json::Value::Array(_)) | None => "none".to_string(),
         Some(_) => "present".to_string(),
     };
@@ -153,7 +174,10 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding) {
 
 fn history_lines(out: &mut Out<'_>, history: &[EventRow]) {
     out.push(Line::default());
-    out.push(Line::styled(format!("History ({})", history.len()), out.state.theme.header));
+    out.push(Line::styled(
+        format!("History ({})", history.len()),
+        out.state.theme.header,
+    ));
     for ev in history {
         let mut line = format!(
             "  {}  {}  {}",
@@ -166,7 +190,11 @@ fn history_lines(out: &mut Out<'_>, history: &[EventRow]) {
             line.push_str(&sanitize::line(reason));
         }
         for (i, chunk) in text::wrap(&line, out.width.max(8)).into_iter().enumerate() {
-            out.push(Line::raw(if i == 0 { chunk } else { format!("    {chunk}") }));
+            out.push(Line::raw(if i == 0 {
+                chunk
+            } else {
+                format!("    {chunk}")
+            }));
         }
     }
 }
@@ -177,14 +205,20 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect) {
         Some(r) => format!(" finding #{} ", r.id),
         None => " finding ".to_string(),
     };
-    let block = Block::bordered()
-        .title(title)
-        .border_style(if focused { state.theme.key } else { state.theme.border });
+    let block = Block::bordered().title(title).border_style(if focused {
+        state.theme.key
+    } else {
+        state.theme.border
+    });
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let all = lines(state, inner.width as usize);
     let max = all.len().saturating_sub(inner.height as usize);
     let skip = state.detail_scroll.min(max);
-    let shown: Vec<Line> = all.into_iter().skip(skip).take(inner.height as usize).collect();
+    let shown: Vec<Line> = all
+        .into_iter()
+        .skip(skip)
+        .take(inner.height as usize)
+        .collect();
     frame.render_widget(Paragraph::new(shown), inner);
 }

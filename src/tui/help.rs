@@ -57,7 +57,10 @@ pub fn lines(state: &State, width: usize) -> Vec<Line<'static>> {
         "-path:tests/* (repo:api OR repo:web) cwe:89 id:42",
         "Keys are set in the config's [keys] table: action = [\"key\", ...]",
     ] {
-        out.push(Line::raw(format!("  {}", text::clip(example, width.saturating_sub(2)))));
+        out.push(Line::raw(format!(
+            "  {}",
+            text::clip(example, width.saturating_sub(2))
+        )));
     }
     out
 }

@@ -49,7 +49,11 @@ impl LineInput {
         if let Some(c) = key.text() {
             // Control and bidi characters (a paste, say) would be shown escaped and move the
             // cursor out of step with the text: refuse them.
-            if crate::sanitize::line(c.encode_utf8(&mut [0; 4])).chars().count() != 1 {
+            if crate::sanitize::line(c.encode_utf8(&mut [0; 4]))
+                .chars()
+                .count()
+                != 1
+            {
                 return true;
             }
             let at = self.byte(self.cursor);
@@ -119,10 +123,12 @@ mod tests {
         assert_eq!(i.text(), "-sév:high");
         i.edit(k(KeyCode::Right));
         i.edit(k(KeyCode::Right));
-        i.edit(k(KeyCode::Delete));
-        assert_eq!(i.text(), "-sv:high");
         i.edit(k(KeyCode::Backspace));
-        assert_eq!((i.text(), i.cursor()), ("-v:high", 1));
+        assert_eq!((i.text(), i.cursor()), ("-sv:high", 2));
+        i.edit(k(KeyCode::Delete));
+        assert_eq!((i.text(), i.cursor()), ("-s:high", 2));
+        i.edit(k(KeyCode::Char('\u{202e}')));
+        assert_eq!(i.text(), "-s:high", "bidi overrides are refused");
         i.edit(k(KeyCode::End));
         i.edit(Key::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
         assert_eq!(i.text(), "");

@@ -239,38 +239,49 @@ impl Keymap {
             map.keys[action as usize] = keys;
         }
         errors.extend(map.conflicts(overrides));
-        if errors.is_empty() { Ok(map) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(map)
+        } else {
+            Err(errors)
+        }
     }
 
     /// Two actions on one key in one context: the second would never run.
     fn conflicts(&self, overrides: &BTreeMap<String, Vec<String>>) -> Vec<(String, String)> {
-        let mut out = Vec::new();
+        // (blamed action, key, other action) -> the contexts where they clash
+        let mut clashes: Vec<((Action, Key, Action), Vec<&str>)> = Vec::new();
         for ctx in Context::ALL {
-            let mut owner: BTreeMap<String, Action> = BTreeMap::new();
+            let mut owner: Vec<(Key, Action)> = Vec::new();
             for action in Action::all().filter(|a| a.applies_in(ctx)) {
-                for key in self.keys(action) {
-                    let Some(&other) = owner.get(&key.to_string()) else {
-                        owner.insert(key.to_string(), action);
+                for &key in self.keys(action) {
+                    let Some(&(_, other)) = owner.iter().find(|(k, _)| *k == key) else {
+                        owner.push((key, action));
                         continue;
                     };
                     // Blame the action the user changed, since that is the line to fix.
-                    let (blamed, with) = if overrides.contains_key(action.name()) {
-                        (action, other)
+                    let pair = if overrides.contains_key(action.name()) {
+                        (action, key, other)
                     } else {
-                        (other, action)
+                        (other, key, action)
                     };
-                    let msg = format!(
-                        "key '{key}' is also bound to {} (in the {})",
-                        with.name(),
-                        ctx.name()
-                    );
-                    if !out.iter().any(|(n, m)| n == blamed.name() && *m == msg) {
-                        out.push((blamed.name().to_string(), msg));
+                    match clashes.iter_mut().find(|(p, _)| *p == pair) {
+                        Some((_, ctxs)) => ctxs.push(ctx.name()),
+                        None => clashes.push((pair, vec![ctx.name()])),
                     }
                 }
             }
         }
-        out
+        clashes
+            .into_iter()
+            .map(|((blamed, key, with), ctxs)| {
+                let msg = format!(
+                    "key '{key}' is also bound to {} (in the {})",
+                    with.name(),
+                    ctxs.join(", ")
+                );
+                (blamed.name().to_string(), msg)
+            })
+            .collect()
     }
 
     pub fn keys(&self, action: Action) -> &[Key] {

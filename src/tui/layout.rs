@@ -24,7 +24,12 @@ pub fn areas(state: &State, area: Rect) -> Areas {
     let main_h = area.height - bars;
     let main = Rect::new(area.x, area.y, area.width, main_h);
     let status = Rect::new(area.x, area.y + main_h, area.width, bars.min(1));
-    let hints = Rect::new(area.x, area.y + main_h + 1, area.width, bars.saturating_sub(1));
+    let hints = Rect::new(
+        area.x,
+        area.y + main_h + 1,
+        area.width,
+        bars.saturating_sub(1),
+    );
     if !state.detail_visible() {
         return Areas {
             list: main,
@@ -37,7 +42,12 @@ pub fn areas(state: &State, area: Rect) -> Areas {
         let list_w = area.width * 55 / 100;
         return Areas {
             list: Rect::new(main.x, main.y, list_w, main_h),
-            detail: Some(Rect::new(main.x + list_w, main.y, area.width - list_w, main_h)),
+            detail: Some(Rect::new(
+                main.x + list_w,
+                main.y,
+                area.width - list_w,
+                main_h,
+            )),
             status,
             hints,
         };
@@ -50,7 +60,12 @@ pub fn areas(state: &State, area: Rect) -> Areas {
     .min(main_h);
     Areas {
         list: Rect::new(main.x, main.y, area.width, list_h),
-        detail: Some(Rect::new(main.x, main.y + list_h, area.width, main_h - list_h)),
+        detail: Some(Rect::new(
+            main.x,
+            main.y + list_h,
+            area.width,
+            main_h - list_h,
+        )),
         status,
         hints,
     }

@@ -76,32 +76,38 @@ pub fn to_ansi256(r: u8, g: u8, b: u8) -> u8 {
     }
 }
 
-/// The 16 ANSI colours as xterm draws them by default.
-const ANSI16: [(Color, (u8, u8, u8)); 16] = [
-    (Color::Black, (0, 0, 0)),
-    (Color::Red, (205, 0, 0)),
-    (Color::Green, (0, 205, 0)),
-    (Color::Yellow, (205, 205, 0)),
-    (Color::Blue, (0, 0, 238)),
-    (Color::Magenta, (205, 0, 205)),
-    (Color::Cyan, (0, 205, 205)),
-    (Color::Gray, (229, 229, 229)),
-    (Color::DarkGray, (127, 127, 127)),
-    (Color::LightRed, (255, 0, 0)),
-    (Color::LightGreen, (0, 255, 0)),
-    (Color::LightYellow, (255, 255, 0)),
-    (Color::LightBlue, (92, 92, 255)),
-    (Color::LightMagenta, (255, 0, 255)),
-    (Color::LightCyan, (0, 255, 255)),
-    (Color::White, (255, 255, 255)),
-];
-
+/// The nearest of the 16 ANSI colours by hue and lightness. (Nearest by RGB distance turns
+/// saturated light colours grey, because the 16 are so far apart.)
 pub fn to_ansi16(r: u8, g: u8, b: u8) -> Color {
-    ANSI16
-        .iter()
-        .min_by_key(|(_, rgb)| dist(*rgb, (r, g, b)))
-        .map(|(c, _)| *c)
-        .unwrap_or(Color::Reset)
+    let (r, g, b) = (r as i32, g as i32, b as i32);
+    let max = r.max(g).max(b);
+    let min = r.min(g).min(b);
+    let chroma = max - min;
+    if chroma < 48 {
+        return match max {
+            0..=60 => Color::Black,
+            61..=160 => Color::DarkGray,
+            161..=230 => Color::Gray,
+            _ => Color::White,
+        };
+    }
+    let hue = if max == r {
+        (60 * (g - b) / chroma).rem_euclid(360)
+    } else if max == g {
+        60 * (b - r) / chroma + 120
+    } else {
+        60 * (r - g) / chroma + 240
+    };
+    let bright = max > 200;
+    let pick = |normal: Color, light: Color| if bright { light } else { normal };
+    match hue {
+        0..=19 | 330..=359 => pick(Color::Red, Color::LightRed),
+        20..=79 => pick(Color::Yellow, Color::LightYellow),
+        80..=159 => pick(Color::Green, Color::LightGreen),
+        160..=199 => pick(Color::Cyan, Color::LightCyan),
+        200..=264 => pick(Color::Blue, Color::LightBlue),
+        _ => pick(Color::Magenta, Color::LightMagenta),
+    }
 }
 
 /// An RGB colour as the terminal can show it, or none.
@@ -158,7 +164,7 @@ struct Palette {
 
 const DEFAULT: Palette = Palette {
     critical: (255, 85, 85),
-    high: (255, 150, 50),
+    high: (200, 90, 40),
     medium: (230, 200, 60),
     low: (110, 170, 255),
     info: (160, 160, 160),
@@ -166,7 +172,7 @@ const DEFAULT: Palette = Palette {
     decided: (150, 150, 150),
     header: (170, 170, 255),
     selected_bg: (55, 60, 95),
-    bar_bg: (40, 42, 60),
+    bar_bg: (60, 60, 110),
     bar_fg: (225, 225, 225),
     error: (255, 95, 95),
     key: (120, 200, 255),
@@ -177,7 +183,11 @@ const DEFAULT: Palette = Palette {
 impl Theme {
     /// `name` is the config's `ui.theme` ("default" or "mono"; anything else is the default).
     pub fn new(name: &str, depth: ColorDepth) -> Theme {
-        let depth = if name == "mono" { ColorDepth::None } else { depth };
+        let depth = if name == "mono" {
+            ColorDepth::None
+        } else {
+            depth
+        };
         let p = &DEFAULT;
         let fg = |rgb: Rgb| match downsample(rgb, depth) {
             Some(c) => Style::new().fg(c),
@@ -190,7 +200,13 @@ impl Theme {
         let colour = depth != ColorDepth::None;
         let bold = Modifier::BOLD;
         // Without colour the selection and the bars still need to stand out: reverse them.
-        let reverse_if_mono = |s: Style| if colour { s } else { s.add_modifier(Modifier::REVERSED) };
+        let reverse_if_mono = |s: Style| {
+            if colour {
+                s
+            } else {
+                s.add_modifier(Modifier::REVERSED)
+            }
+        };
         Theme {
             name: if name == "mono" { "mono" } else { "default" }.into(),
             depth,
@@ -202,7 +218,11 @@ impl Theme {
             key: fg(p.key).add_modifier(bold),
             border: fg(p.border),
             label: fg(p.label),
-            dim: if colour { fg(p.decided) } else { Style::new().add_modifier(Modifier::DIM) },
+            dim: if colour {
+                fg(p.decided)
+            } else {
+                Style::new().add_modifier(Modifier::DIM)
+            },
             severity: [
                 fg(p.info),
                 fg(p.low),
@@ -212,7 +232,11 @@ impl Theme {
             ],
             status_active: Style::new(),
             status_done: fg(p.done),
-            status_decided: if colour { fg(p.decided) } else { Style::new().add_modifier(Modifier::DIM) },
+            status_decided: if colour {
+                fg(p.decided)
+            } else {
+                Style::new().add_modifier(Modifier::DIM)
+            },
         }
     }
 
@@ -243,18 +267,32 @@ mod tests {
         assert_eq!(to_ansi16(250, 10, 10), Color::LightRed);
         assert_eq!(to_ansi16(0, 190, 0), Color::Green);
         assert_eq!(downsample((1, 2, 3), ColorDepth::None), None);
-        assert_eq!(downsample((1, 2, 3), ColorDepth::TrueColor), Some(Color::Rgb(1, 2, 3)));
+        assert_eq!(
+            downsample((1, 2, 3), ColorDepth::TrueColor),
+            Some(Color::Rgb(1, 2, 3))
+        );
     }
 
     #[test]
     fn mono_and_no_colour_use_modifiers_only() {
-        for t in [Theme::new("mono", ColorDepth::TrueColor), Theme::new("default", ColorDepth::None)] {
+        for t in [
+            Theme::new("mono", ColorDepth::TrueColor),
+            Theme::new("default", ColorDepth::None),
+        ] {
             for s in [t.selected, t.bar, t.error, t.severity(Severity::Critical)] {
                 assert_eq!((s.fg, s.bg), (None, None), "{s:?}");
             }
             assert!(t.selected.add_modifier.contains(Modifier::REVERSED));
         }
         let t = Theme::new("default", ColorDepth::Ansi256);
-        assert!(matches!(t.severity(Severity::Critical).fg, Some(Color::Indexed(_))));
+        assert!(matches!(
+            t.severity(Severity::Critical).fg,
+            Some(Color::Indexed(_))
+        ));
+        // On 16 colours every severity still gets its own colour (besides its word).
+        let t = Theme::new("default", ColorDepth::Ansi16);
+        let fgs: std::collections::HashSet<_> =
+            Severity::ALL.iter().map(|s| t.severity(*s).fg).collect();
+        assert_eq!(fgs.len(), 5, "{fgs:?}");
     }
 }

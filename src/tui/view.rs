@@ -106,32 +106,54 @@ pub fn columns(width: usize, rows: &[FindingRow]) -> Vec<(Column, usize)> {
         .max()
         .unwrap_or(2)
         .max(2);
-    let mut fixed = vec![(Column::Severity, 4), (Column::Status, 9), (Column::Id, id_w)];
+    let mut fixed = vec![
+        (Column::Severity, 4),
+        (Column::Status, 9),
+        (Column::Id, id_w),
+    ];
     if width < 50 {
         fixed.retain(|(c, _)| *c != Column::Status);
     }
     let fixed_w: usize = fixed.iter().map(|(_, w)| w + 1).sum();
     let avail = width.saturating_sub(fixed_w);
     let mut flex = vec![
-        (Column::Title, 16, usize::MAX),
-        (Column::Path, 14, 40),
-        (Column::Repo, 8, 20),
-        (Column::Rule, 10, 32),
-        (Column::Tool, 6, 14),
+        (Column::Title, 24, usize::MAX),
+        (Column::Path, 14, 36),
+        (Column::Repo, 10, 20),
+        (Column::Rule, 12, 32),
+        (Column::Tool, 8, 16),
     ];
-    let need = |f: &[(Column, usize, usize)]| f.iter().map(|(_, min, _)| min).sum::<usize>() + f.len() - 1;
+    let need =
+        |f: &[(Column, usize, usize)]| f.iter().map(|(_, min, _)| min).sum::<usize>() + f.len() - 1;
     while flex.len() > 1 && need(&flex) > avail {
         flex.pop();
     }
     let mut spare = avail.saturating_sub(need(&flex));
+    // The title is what people read: the others grow only while it keeps half the room (or
+    // all it needs, when less).
+    let natural = |col: Column| {
+        rows.iter()
+            .map(|r| text::width(&col.cell(r)))
+            .max()
+            .unwrap_or(0)
+    };
+    let title_floor = (avail / 2).min(natural(Column::Title)).max(flex[0].1);
+    let mut spare_for_others = spare.saturating_sub(title_floor - flex[0].1);
     let mut widths: Vec<(Column, usize)> = Vec::new();
     for &(col, min, max) in flex.iter().skip(1) {
-        let natural = rows.iter().map(|r| text::width(&col.cell(r))).max().unwrap_or(0);
-        let grow = natural.min(max).saturating_sub(min).min(spare);
+        let grow = natural(col)
+            .min(max)
+            .saturating_sub(min)
+            .min(spare_for_others);
+        spare_for_others -= grow;
         spare -= grow;
         widths.push((col, min + grow));
     }
-    let title_w = if need(&flex) > avail { avail } else { flex[0].1 + spare };
+    let title_w = if need(&flex) > avail {
+        avail
+    } else {
+        flex[0].1 + spare
+    };
     widths.push((Column::Title, title_w));
     let order = [
         Column::Severity,
@@ -214,7 +236,10 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect) {
         } else {
             format!("no findings match {}", sanitize::line(&state.query))
         };
-        lines.push(Line::styled(text::clip(&msg, area.width as usize), state.theme.dim));
+        lines.push(Line::styled(
+            text::clip(&msg, area.width as usize),
+            state.theme.dim,
+        ));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
@@ -250,16 +275,20 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect) {
     } else {
         sanitize::line(&state.query).into_owned()
     };
-    let mut spans = vec![
+    let mut spans = Vec::new();
+    // An error leads: the bar is clipped at the right edge, and the error is what matters now.
+    if let Some(err) = &state.error {
+        spans.push(Span::styled(
+            format!(" error: {} ", sanitize::line(err)),
+            theme.error,
+        ));
+        spans.push(Span::raw("│"));
+    }
+    spans.extend([
         Span::raw(format!(" {} ", position_text(state))),
         Span::raw("│ filter: "),
         Span::raw(filter),
-        Span::raw(" "),
-    ];
-    if let Some(err) = &state.error {
-        spans.push(Span::raw("│ "));
-        spans.push(Span::styled(format!("error: {}", sanitize::line(err)), theme.error));
-    }
+    ]);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.bar), area);
 }
 
@@ -280,7 +309,11 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
         return;
     }
     let items: &[(Action, &str)] = match (state.help.is_some(), state.focus) {
-        (true, _) => &[(Action::Back, "close"), (Action::MoveDown, "scroll"), (Action::Quit, "quit")],
+        (true, _) => &[
+            (Action::Back, "close"),
+            (Action::MoveDown, "scroll"),
+            (Action::Quit, "quit"),
+        ],
         (false, Focus::Detail) => &[
             (Action::ToggleDetail, "back to list"),
             (Action::MoveDown, "scroll"),
@@ -313,7 +346,9 @@ fn draw_input(state: &State, frame: &mut Frame, area: Rect, value: &str, cursor:
     let cursor = cursor.min(chars.len());
     let cols = |from: usize, to: usize| text::width(&chars[from..to].iter().collect::<String>());
     let prompt = "/";
-    let room = (area.width as usize).saturating_sub(prompt.len() + 1).max(1);
+    let room = (area.width as usize)
+        .saturating_sub(prompt.len() + 1)
+        .max(1);
     // Scroll so the cursor stays in view on long queries.
     let mut skip = 0;
     while skip < cursor && cols(skip, cursor) >= room {

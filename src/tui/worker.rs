@@ -57,13 +57,19 @@ pub fn coalesce(queue: VecDeque<Effect>) -> VecDeque<Effect> {
             _ => None,
         })
         .max();
-    let last_detail = queue.iter().rposition(|e| matches!(e, Effect::Detail { .. }));
-    let last_count = queue.iter().rposition(|e| matches!(e, Effect::Count { .. }));
+    let last_detail = queue
+        .iter()
+        .rposition(|e| matches!(e, Effect::Detail { .. }));
+    let last_count = queue
+        .iter()
+        .rposition(|e| matches!(e, Effect::Count { .. }));
     let mut pages = VecDeque::new();
     let mut rest = VecDeque::new();
     for (i, e) in queue.into_iter().enumerate() {
         match &e {
-            Effect::Page { fetch, .. } if Some(fetch.generation) == newest_page => pages.push_back(e),
+            Effect::Page { fetch, .. } if Some(fetch.generation) == newest_page => {
+                pages.push_back(e)
+            }
             Effect::Page { .. } => {}
             Effect::Detail { .. } if Some(i) == last_detail => rest.push_back(e),
             Effect::Count { .. } if Some(i) == last_count => rest.push_back(e),
@@ -91,7 +97,12 @@ pub fn serve(store: &Store, effect: Effect) -> Response {
                     limit: fetch.limit,
                     rows: page.rows,
                 },
-                Err(e) => failed(Failed::Page { generation: fetch.generation }, e),
+                Err(e) => failed(
+                    Failed::Page {
+                        generation: fetch.generation,
+                    },
+                    e,
+                ),
             }
         }
         Effect::Count { generation, query } => {
@@ -106,9 +117,7 @@ pub fn serve(store: &Store, effect: Effect) -> Response {
             }
         }
         Effect::Detail { id } => {
-            let found = store
-                .finding(id)
-                .and_then(|f| Ok((f, store.history(id)?)));
+            let found = store.finding(id).and_then(|f| Ok((f, store.history(id)?)));
             match found {
                 Ok((finding, history)) => Response::Detail(Box::new(DetailData {
                     id,
@@ -126,5 +135,56 @@ fn failed(request: Failed, e: impl std::fmt::Display) -> Response {
     Response::Failed {
         request,
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SortKey;
+    use crate::tui::backlog::{Fetch, FetchKind};
+
+    fn page(generation: u64) -> Effect {
+        Effect::Page {
+            fetch: Fetch {
+                generation,
+                kind: FetchKind::Start,
+                limit: 10,
+            },
+            query: String::new(),
+            sort: SortKey::DEFAULT,
+        }
+    }
+
+    #[test]
+    fn superseded_requests_are_skipped_and_pages_go_first() {
+        let queue = VecDeque::from([
+            Effect::Count {
+                generation: 1,
+                query: "a".into(),
+            },
+            page(1),
+            Effect::Detail { id: 5 },
+            page(2),
+            Effect::Count {
+                generation: 2,
+                query: "b".into(),
+            },
+            Effect::Detail { id: 6 },
+            page(2),
+        ]);
+        let kept: Vec<Effect> = coalesce(queue).into_iter().collect();
+        assert_eq!(
+            kept,
+            [
+                page(2),
+                page(2),
+                Effect::Count {
+                    generation: 2,
+                    query: "b".into()
+                },
+                Effect::Detail { id: 6 },
+            ]
+        );
     }
 }

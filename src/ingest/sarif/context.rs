@@ -3,192 +3,15 @@
 
 use super::paths::{PathResolver, is_conventional_root, repo_hint};
 use super::raw::{
-    DescriptorRef, FpMap, Kind, Level, RawArtifact, RawArtifactLocation, RawComponent,
-    RawInvocation, RawMessage, RawProps, RawResult, RawTaxonomy, RawTool, RawVersionControl,
+    DescriptorRef, FpMap, Kind, Level, RawArtifact, RawArtifactLocation, RawInvocation, RawMessage,
+    RawProps, RawResult, RawTaxonomy, RawTool, RawVersionControl,
 };
 use super::text::{collect_cves, collect_cwes, compact_json, format_message, title_from};
+use super::tool::{Component, RuleInfo, Tool, cwe_text, needs_taxonomy};
 use crate::ingest::fingerprint::{FingerprintInput, RunFingerprinter};
 use crate::ingest::{ImportedFinding, RunInfo};
 use crate::model::Severity;
 use std::collections::HashMap;
-
-/// One rule, with what every result of it inherits precomputed.
-#[derive(Debug, Default)]
-struct RuleInfo {
-    id: String,
-    title: Option<String>,
-    default_level: Option<Level>,
-    score: Option<f64>,
-    cwes: Vec<u32>,
-    cves: Vec<String>,
-    help_uri: Option<String>,
-    message_strings: HashMap<String, String>,
-    /// Relationship targets; they may point at CWE taxa, resolved per finding.
-    taxa: Vec<DescriptorRef>,
-}
-
-#[derive(Debug, Default)]
-struct Component {
-    name: Option<String>,
-    guid: Option<String>,
-    rules: Vec<RuleInfo>,
-    messages: HashMap<String, String>,
-}
-
-/// `run.tool`, indexed. Component 0 is the driver, extension `i` is component `i + 1`.
-#[derive(Debug)]
-pub(super) struct Tool {
-    pub name: String,
-    pub version: Option<String>,
-    components: Vec<Component>,
-    by_id: HashMap<String, (usize, usize)>,
-    /// Some rule relates to a taxon only by taxonomy index, so `run.taxonomies` is needed.
-    needs_taxonomies: bool,
-}
-
-fn texts(map: Option<HashMap<String, super::raw::RawText>>) -> HashMap<String, String> {
-    map.into_iter()
-        .flatten()
-        .filter_map(|(k, v)| Some((k, v.text?)))
-        .collect()
-}
-
-fn component(raw: RawComponent) -> Component {
-    let rules = raw
-        .rules
-        .unwrap_or_default()
-        .into_iter()
-        .map(|r| {
-            let props = r.properties.unwrap_or_default();
-            let mut cwes = Vec::new();
-            let mut cves = Vec::new();
-            for tag in props.tags.0.iter().chain(&props.cwe.0) {
-                collect_cwes(tag, &mut cwes);
-            }
-            for tag in &props.tags.0 {
-                collect_cves(tag, &mut cves);
-            }
-            let title = r
-                .short_description
-                .and_then(|d| d.text)
-                .filter(|t| !t.trim().is_empty())
-                .or(r.name.clone().filter(|n| !n.trim().is_empty()))
-                .map(|t| title_from(&t));
-            RuleInfo {
-                id: r.id.unwrap_or_default(),
-                title,
-                default_level: r.default_configuration.and_then(|c| c.level),
-                score: props.security_severity.0,
-                cwes,
-                cves,
-                help_uri: r.help_uri,
-                message_strings: texts(r.message_strings),
-                taxa: r
-                    .relationships
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|rel| rel.target)
-                    .collect(),
-            }
-        })
-        .collect();
-    Component {
-        name: raw.name,
-        guid: raw.guid,
-        rules,
-        messages: texts(raw.global_message_strings),
-    }
-}
-
-fn needs_taxonomy(r: &DescriptorRef) -> bool {
-    r.tool_component
-        .as_ref()
-        .is_some_and(|c| c.name.is_none() && (c.index.is_some() || c.guid.is_some()))
-}
-
-impl Tool {
-    pub fn from_raw(raw: RawTool) -> Result<Tool, String> {
-        let driver = raw
-            .driver
-            .ok_or("the run's tool has no \"driver\" (SARIF 2.1.0 requires tool.driver)")?;
-        let name = driver
-            .name
-            .clone()
-            .ok_or("the run's tool.driver has no \"name\"")?;
-        let version = driver.version.clone().or(driver.semantic_version.clone());
-        let mut components = vec![component(driver)];
-        components.extend(raw.extensions.into_iter().flatten().map(component));
-        let mut by_id = HashMap::new();
-        for (c, comp) in components.iter().enumerate() {
-            for (i, rule) in comp.rules.iter().enumerate() {
-                // The driver's rule wins over an extension's with the same id.
-                by_id.entry(rule.id.clone()).or_insert((c, i));
-            }
-        }
-        let needs_taxonomies = components
-            .iter()
-            .flat_map(|c| &c.rules)
-            .flat_map(|r| &r.taxa)
-            .any(needs_taxonomy);
-        Ok(Tool {
-            name,
-            version,
-            components,
-            by_id,
-            needs_taxonomies,
-        })
-    }
-
-    fn component_of(&self, raw: &RawResult) -> usize {
-        let Some(tc) = raw.rule.as_ref().and_then(|r| r.tool_component.as_ref()) else {
-            return 0;
-        };
-        if let Some(i) = tc.index.and_then(|i| usize::try_from(i).ok()) {
-            if i + 1 < self.components.len() {
-                return i + 1;
-            }
-        }
-        self.components
-            .iter()
-            .position(|c| {
-                (tc.guid.is_some() && c.guid.as_ref().map(|g| g.to_ascii_lowercase())
-                    == tc.guid.as_ref().map(|g| g.to_ascii_lowercase()))
-                    || (tc.name.is_some() && c.name == tc.name)
-            })
-            .unwrap_or(0)
-    }
-
-    /// The rule a result refers to: by index (`rule.index`, else `ruleIndex`) in its component,
-    /// else by id, then by the id's hierarchical parents ("a/b/c" -> "a/b" -> "a").
-    fn lookup(&self, raw: &RawResult) -> (usize, Option<&RuleInfo>) {
-        let c = self.component_of(raw);
-        let index = raw
-            .rule
-            .as_ref()
-            .and_then(|r| r.index)
-            .or(raw.rule_index)
-            .and_then(|i| usize::try_from(i).ok());
-        if let Some(rule) = index.and_then(|i| self.components[c].rules.get(i)) {
-            return (c, Some(rule));
-        }
-        let Some(mut id) = raw
-            .rule_id
-            .as_deref()
-            .or(raw.rule.as_ref().and_then(|r| r.id.as_deref()))
-        else {
-            return (c, None);
-        };
-        loop {
-            if let Some(&(c, i)) = self.by_id.get(id) {
-                return (c, Some(&self.components[c].rules[i]));
-            }
-            match id.rfind('/') {
-                Some(p) => id = &id[..p],
-                None => return (c, None),
-            }
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 struct Taxonomy {
@@ -208,6 +31,8 @@ pub(super) struct RunContext {
     taxonomies_seen: bool,
     paths: PathResolver,
     invocations: usize,
+    invocations_seen: bool,
+    version_control_seen: bool,
     started_at: Option<String>,
     repo_hint: Option<String>,
     commit_hint: Option<String>,
@@ -225,6 +50,8 @@ impl Default for RunContext {
             taxonomies_seen: false,
             paths: PathResolver::default(),
             invocations: 0,
+            invocations_seen: false,
+            version_control_seen: false,
             started_at: None,
             repo_hint: None,
             commit_hint: None,
@@ -271,7 +98,17 @@ impl RunContext {
         self.invocations += 1;
     }
 
+    pub fn invocations_done(&mut self) {
+        self.invocations_seen = true;
+    }
+
+    /// Whether everything `BeginRun` reports has been read (else it may still come later).
+    pub fn run_info_complete(&self) -> bool {
+        self.tool.is_some() && self.invocations_seen && self.version_control_seen
+    }
+
     pub fn set_version_control(&mut self, vcs: Vec<RawVersionControl>) {
+        self.version_control_seen = true;
         if let Some(first) = vcs.into_iter().next() {
             self.repo_hint = first.repository_uri.as_deref().and_then(repo_hint);
             self.commit_hint = first.revision_id;
@@ -292,7 +129,11 @@ impl RunContext {
 
     pub fn run_info(&self) -> RunInfo {
         RunInfo {
-            tool: self.tool.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+            tool: self
+                .tool
+                .as_ref()
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
             tool_version: self.tool.as_ref().and_then(|t| t.version.clone()),
             repo_hint: self.repo_hint.clone(),
             commit_hint: self.commit_hint.clone(),
@@ -315,22 +156,21 @@ impl RunContext {
         let Some(al) = raw.artifact_location() else {
             return true;
         };
-        let (uri, base) = match (&al.uri, al.index) {
-            (Some(u), _) => (u, al.uri_base_id.as_deref()),
+        let base = match (&al.uri, al.index) {
+            (Some(_), _) => al.uri_base_id.as_deref(),
             (None, Some(i)) if i >= 0 => {
                 if !self.artifacts_seen {
                     return false;
                 }
                 match self.artifacts.get(i as usize) {
-                    Some(RawArtifactLocation { uri: Some(u), uri_base_id, .. }) => {
-                        (u, al.uri_base_id.as_deref().or(uri_base_id.as_deref()))
+                    Some(a) if a.uri.is_some() => {
+                        al.uri_base_id.as_deref().or(a.uri_base_id.as_deref())
                     }
                     _ => return true,
                 }
             }
             _ => return true,
         };
-        let _ = uri;
         match base {
             Some(id) => self.base_ids_seen || is_conventional_root(id),
             None => true,
@@ -358,9 +198,11 @@ impl RunContext {
                 .and_then(|i| self.taxonomies.get(i))
                 .or_else(|| {
                     let guid = tc.guid.as_ref()?;
-                    self.taxonomies
-                        .iter()
-                        .find(|t| t.guid.as_ref().is_some_and(|g| g.eq_ignore_ascii_case(guid)))
+                    self.taxonomies.iter().find(|t| {
+                        t.guid
+                            .as_ref()
+                            .is_some_and(|g| g.eq_ignore_ascii_case(guid))
+                    })
                 })
         });
         let named_cwe = r
@@ -373,13 +215,13 @@ impl RunContext {
             taxonomy?.taxa.get(i)?.clone()
         });
         let Some(id) = id else { return };
-        if named_cwe || taxonomy.is_some_and(|t| t.is_cwe) {
-            if let Ok(n) = id.trim().parse::<u32>() {
-                if n > 0 && !out.contains(&n) {
-                    out.push(n);
-                }
-                return;
+        if (named_cwe || taxonomy.is_some_and(|t| t.is_cwe))
+            && let Ok(n) = id.trim().parse::<u32>()
+        {
+            if n > 0 && !out.contains(&n) {
+                out.push(n);
             }
+            return;
         }
         collect_cwes(&id, out);
     }
@@ -422,31 +264,29 @@ impl RunContext {
         let props = properties.unwrap_or_default();
         let severity = severity(&props, kind, level, rule);
 
-        let mut cwes = Vec::new();
-        if let Some(r) = rule {
-            cwes.extend_from_slice(&r.cwes);
-            for t in &r.taxa {
-                self.taxon_cwe(t, &mut cwes);
+        let own_cwe_sources = !props.tags.0.is_empty()
+            || !props.cwe.0.is_empty()
+            || taxa.as_ref().is_some_and(|t| !t.is_empty());
+        let cwe = match rule {
+            Some(r) if !own_cwe_sources && r.taxa.is_empty() => r.cwe_text.clone(),
+            None if !own_cwe_sources => None,
+            _ => {
+                let mut cwes = Vec::new();
+                if let Some(r) = rule {
+                    cwes.extend_from_slice(&r.cwes);
+                    for t in &r.taxa {
+                        self.taxon_cwe(t, &mut cwes);
+                    }
+                }
+                for tag in props.tags.0.iter().chain(&props.cwe.0) {
+                    collect_cwes(tag, &mut cwes);
+                }
+                for t in taxa.iter().flatten() {
+                    self.taxon_cwe(t, &mut cwes);
+                }
+                cwe_text(&cwes)
             }
-        }
-        for tag in props.tags.0.iter().chain(&props.cwe.0) {
-            collect_cwes(tag, &mut cwes);
-        }
-        for t in taxa.iter().flatten() {
-            self.taxon_cwe(t, &mut cwes);
-        }
-        let mut seen = Vec::with_capacity(cwes.len());
-        for n in cwes {
-            if !seen.contains(&n) {
-                seen.push(n);
-            }
-        }
-        let cwe = (!seen.is_empty()).then(|| {
-            seen.iter()
-                .map(|n| format!("CWE-{n}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        });
+        };
 
         let mut cves = Vec::new();
         collect_cves(&rule_id, &mut cves);
@@ -463,17 +303,25 @@ impl RunContext {
         collect_cves(&message, &mut cves);
         let cve = (!cves.is_empty()).then(|| cves.join(","));
 
-        let physical = locations.and_then(|l| l.0).and_then(|l| l.physical_location);
+        let physical = locations
+            .and_then(|l| l.0)
+            .and_then(|l| l.physical_location);
         let (mut path, mut start_line, mut end_line, mut snippet, mut context) =
             (None, None, None, None, None);
         if let Some(p) = physical {
-            path = p.artifact_location.as_ref().and_then(|al| self.resolve_path(al));
+            path = p
+                .artifact_location
+                .as_ref()
+                .and_then(|al| self.resolve_path(al));
             if let Some(region) = p.region {
                 start_line = region.start_line.filter(|&l| l >= 1);
                 end_line = region.end_line.filter(|&l| l >= 1).or(start_line);
                 snippet = region.snippet.and_then(|s| s.text);
             }
-            context = p.context_region.and_then(|r| r.snippet).and_then(|s| s.text);
+            context = p
+                .context_region
+                .and_then(|r| r.snippet)
+                .and_then(|s| s.text);
         }
         let snippet = snippet.or(context);
 
@@ -489,7 +337,10 @@ impl RunContext {
         });
 
         let suppressed = suppressions.iter().flatten().any(|s| {
-            s.status.is_none() || s.status.as_deref().is_some_and(|st| st.eq_ignore_ascii_case("accepted"))
+            s.status.is_none()
+                || s.status
+                    .as_deref()
+                    .is_some_and(|st| st.eq_ignore_ascii_case("accepted"))
         });
         let fixes = fixes
             .map(|f| compact_json(f.get()))
@@ -517,7 +368,12 @@ impl RunContext {
 
 /// `security-severity` (result, then rule) wins; then `level`, where an absent level means
 /// "none" for a result whose kind is not "fail", else the rule's default, else "warning".
-fn severity(props: &RawProps, kind: Option<Kind>, level: Option<Level>, rule: Option<&RuleInfo>) -> Severity {
+fn severity(
+    props: &RawProps,
+    kind: Option<Kind>,
+    level: Option<Level>,
+    rule: Option<&RuleInfo>,
+) -> Severity {
     if let Some(score) = props.security_severity.0.or(rule.and_then(|r| r.score)) {
         return Severity::from_score(score);
     }

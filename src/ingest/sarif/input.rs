@@ -112,8 +112,7 @@ impl<R: Read> Input<R> {
                 // serde reports some cut numbers ("-", "1.", "1e") as invalid rather than as
                 // EOF, so an error at the very end of the window also waits for more input.
                 Some(Err(e))
-                    if self.eof
-                        || (e.classify() != Category::Eof && !near_end(window, &e)) =>
+                    if self.eof || (e.classify() != Category::Eof && !near_end(window, &e)) =>
                 {
                     return Err(self.json_error(&e));
                 }
@@ -231,7 +230,11 @@ impl<R: Read> Input<R> {
         let mut s = String::from("$");
         for seg in &self.path {
             match seg {
-                Seg::Key(k) if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$') => {
+                Seg::Key(k)
+                    if !k.is_empty()
+                        && k.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$') =>
+                {
                     s.push('.');
                     s.push_str(k);
                 }
@@ -435,7 +438,9 @@ mod tests {
         let doc = b"{\n  \"runs\": [\n    {\"x\": tru }\n  ]\n}";
         let mut inp = Input::new(&doc[..], "f.sarif", 1 << 20);
         let err = inp
-            .object("the log", |inp, _| inp.array(|inp, _| inp.object("a run", |inp, _| inp.skip())))
+            .object("the log", |inp, _| {
+                inp.array(|inp, _| inp.object("a run", |inp, _| inp.skip()))
+            })
             .unwrap_err();
         assert_eq!(err.file, "f.sarif");
         assert!(err.location.starts_with("line 3 column"), "{err}");

@@ -1,28 +1,36 @@
 //! SARIF 2.1.0, streamed.
 //!
 //! The log and each run are visited key by key, in whatever order the producer wrote them;
-//! each element of `results` is deserialized on its own into a compact struct. A result is
-//! resolved and emitted at once when the run's `tool` (and any artifact or base id it needs)
-//! has been seen, which is the common case for tools that write `tool` first. Producers that
-//! write `results` first (Semgrep, ruff, sarif-sdk) have their results buffered, in memory up to
-//! a cap and then in a temporary file, and replayed in order when the run object closes.
+//! each element of `results` is deserialized on its own into a compact struct. A result can be
+//! resolved once the run's `tool` (and any artifact or base id it refers to) has been read,
+//! which is the case at once for tools that write `tool` first. Producers that write `results`
+//! first (Semgrep, ruff, sarif-sdk) have their results queued, in memory up to a cap and then in
+//! a temporary file, and replayed in order when the run object closes.
 //!
-//! Known limit of the fast path: run metadata written after `results` (versionControlProvenance,
-//! invocations, originalUriBaseIds with absolute roots) cannot reach results already emitted;
-//! `BeginRun` carries what was known when the first result was emitted.
+//! Resolvable results are still held in memory (never on disk) while the run metadata that
+//! `BeginRun` carries (versionControlProvenance, invocations) has not been seen, because many
+//! producers write it after `results`. Past the in-memory cap the parser stops waiting and
+//! streams; `BeginRun` then carries what was known at that point. So for reports of up to
+//! ~50k results per run the run metadata is complete whatever the key order, and memory stays
+//! bounded for any size.
 
 mod context;
+mod de;
 mod input;
 mod paths;
 mod raw;
 mod spill;
 mod text;
+mod tool;
 
 use crate::ingest::fingerprint::RunFingerprinter;
 use crate::ingest::{ImportEvent, IngestError, RunEnd};
 use context::RunContext;
 use input::Input;
-use raw::{RawArtifact, RawArtifactLocation, RawInvocation, RawResult, RawTaxonomy, RawTool, RawVersionControl};
+use raw::{
+    RawArtifact, RawArtifactLocation, RawInvocation, RawResult, RawTaxonomy, RawTool,
+    RawVersionControl,
+};
 use spill::{Spill, SpillLimits};
 use std::collections::HashMap;
 use std::io::Read;
@@ -77,8 +85,11 @@ pub fn parse_with_limits<R: Read>(
     let mut version: Option<String> = None;
     input.object("a SARIF log", |inp, key| match key {
         "version" => {
-            let v: Option<String> = inp.value::<Option<String>>()?;
-            let v = v.unwrap_or_default();
+            let Some(v) = inp.value::<Option<String>>()? else {
+                return Err(inp.error_here(&format!(
+                    "\"version\" is null: a SARIF log must say \"version\": \"{SUPPORTED_VERSION}\""
+                )));
+            };
             if v != SUPPORTED_VERSION {
                 return Err(inp.error_here(&format!(
                     "SARIF version {v} is not supported (lastmile reads SARIF {SUPPORTED_VERSION})"
@@ -104,19 +115,34 @@ pub fn parse_with_limits<R: Read>(
     Ok(())
 }
 
+/// How the results of a run are being handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Resolvable, but `BeginRun` would lack run metadata (versionControlProvenance,
+    /// invocations) that producers often write after `results`: hold results in memory, and
+    /// only if they outgrow the in-memory cap give up waiting and stream.
+    Holding,
+    /// Emit each result as it is read.
+    Streaming,
+    /// Some result needs context that is not there yet: queue everything until the run closes.
+    Deferred,
+}
+
 /// The state of one run while its members stream by.
 struct RunState {
     ctx: RunContext,
     fps: RunFingerprinter,
     spill: Spill,
+    mode: Mode,
     began: bool,
-    buffering: bool,
     results_present: bool,
     result_count: u64,
 }
 
+type Emit<'a> = &'a mut dyn FnMut(ImportEvent) -> Result<(), IngestError>;
+
 impl RunState {
-    fn begin(&mut self, emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>) -> Result<(), IngestError> {
+    fn begin(&mut self, emit: Emit<'_>) -> Result<(), IngestError> {
         if !self.began {
             self.began = true;
             emit(ImportEvent::BeginRun(self.ctx.run_info()))?;
@@ -124,23 +150,38 @@ impl RunState {
         Ok(())
     }
 
+    fn emit_one(&mut self, raw: RawResult, emit: Emit<'_>) -> Result<(), IngestError> {
+        let finding = self.ctx.build(raw, &mut self.fps);
+        emit(ImportEvent::Finding(Box::new(finding)))
+    }
+
     fn accept<R: Read>(
         &mut self,
         inp: &Input<R>,
         raw: RawResult,
-        emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
+        emit: Emit<'_>,
     ) -> Result<(), IngestError> {
         self.result_count += 1;
-        if !self.buffering && self.ctx.ready(&raw) {
-            self.begin(emit)?;
-            let finding = self.ctx.build(raw, &mut self.fps);
-            return emit(ImportEvent::Finding(Box::new(finding)));
+        if self.mode != Mode::Deferred && !self.ctx.ready(&raw) {
+            // From here on everything waits, so results keep their report order.
+            self.mode = Mode::Deferred;
         }
-        // Once one result waits, all later ones wait too, so they come out in report order.
-        self.buffering = true;
-        self.spill
-            .push(raw)
-            .map_err(|e| inp.error_here(&format!("cannot buffer results in a temporary file: {e}")))
+        if self.mode == Mode::Holding && (self.ctx.run_info_complete() || !self.spill.fits(&raw)) {
+            self.begin(emit)?;
+            for held in self.spill.take_memory() {
+                self.emit_one(held, emit)?;
+            }
+            self.mode = Mode::Streaming;
+        }
+        match self.mode {
+            Mode::Streaming => {
+                self.begin(emit)?;
+                self.emit_one(raw, emit)
+            }
+            Mode::Holding | Mode::Deferred => self.spill.push(raw).map_err(|e| {
+                inp.error_here(&format!("cannot buffer results in a temporary file: {e}"))
+            }),
+        }
     }
 }
 
@@ -156,8 +197,8 @@ fn run<R: Read>(
             results: limits.buffered_results,
             bytes: limits.buffered_bytes,
         }),
+        mode: Mode::Holding,
         began: false,
-        buffering: false,
         results_present: false,
         result_count: 0,
     };
@@ -198,6 +239,7 @@ fn run<R: Read>(
                         Ok(())
                     })?;
                 }
+                st.ctx.invocations_done();
             }
             "versionControlProvenance" => {
                 let v = inp.value::<Option<Vec<RawVersionControl>>>()?;
@@ -212,17 +254,28 @@ fn run<R: Read>(
         Ok(())
     })?;
     if st.ctx.tool.is_none() {
-        return Err(inp.error_here("a run has no \"tool\" (SARIF 2.1.0 requires run.tool.driver.name)"));
+        return Err(
+            inp.error_here("a run has no \"tool\" (SARIF 2.1.0 requires run.tool.driver.name)")
+        );
     }
     st.begin(emit)?;
-    let RunState { ctx, mut fps, spill, results_present, result_count, .. } = st;
-    spill.drain(|raw| {
-        let finding = ctx.build(raw, &mut fps);
-        emit(ImportEvent::Finding(Box::new(finding))).map_err(DrainError::from)
-    }).map_err(|e: DrainError| match e {
-        DrainError::Io(e) => inp.error_here(&format!("cannot read back buffered results: {e}")),
-        DrainError::Ingest(e) => e,
-    })?;
+    let RunState {
+        ctx,
+        mut fps,
+        spill,
+        results_present,
+        result_count,
+        ..
+    } = st;
+    spill
+        .drain(|raw| {
+            let finding = ctx.build(raw, &mut fps);
+            emit(ImportEvent::Finding(Box::new(finding))).map_err(DrainError::from)
+        })
+        .map_err(|e: DrainError| match e {
+            DrainError::Io(e) => inp.error_here(&format!("cannot read back buffered results: {e}")),
+            DrainError::Ingest(e) => e,
+        })?;
     emit(ImportEvent::EndRun(RunEnd {
         results_present,
         execution_successful: ctx.execution_successful,
@@ -246,3 +299,6 @@ impl From<IngestError> for DrainError {
         DrainError::Ingest(e)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -42,13 +42,18 @@ const CI_ROOTS: &[(&str, usize)] = &[
 /// Base ids that by convention name the checkout root; results using them need not wait for an
 /// `originalUriBaseIds` that may come later in the run.
 pub(super) fn is_conventional_root(id: &str) -> bool {
-    let core: String = id
-        .chars()
-        .filter(|c| !matches!(c, '%' | '$' | '_' | '(' | ')'))
-        .collect();
+    let mut core = id
+        .bytes()
+        .filter(|b| !matches!(b, b'%' | b'$' | b'_' | b'(' | b')'));
     ["SRCROOT", "REPOROOT", "PROJECTROOT", "SOURCEROOT"]
         .iter()
-        .any(|c| core.eq_ignore_ascii_case(c))
+        .any(|name| {
+            let mut c = core.clone();
+            name.bytes()
+                .all(|n| c.next().is_some_and(|b| b.eq_ignore_ascii_case(&n)))
+                && c.next().is_none()
+        })
+        && core.next().is_some()
 }
 
 fn has_scheme(s: &str) -> Option<usize> {
@@ -124,7 +129,8 @@ fn is_plain_relative(s: &str) -> bool {
         && !s.starts_with('/')
         && !s.ends_with('/')
         && !s.contains(['%', '\\', ':'])
-        && s.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+        && s.split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 /// Joins segments, dropping empty and "." ones; ".." removes the previous one or nothing.
@@ -176,13 +182,13 @@ impl PathResolver {
     }
 
     pub fn add_working_directory(&mut self, loc: &RawArtifactLocation) {
-        if let Some(uri) = &loc.uri {
-            if let UriPath::Abs(p) = parse_uri(uri) {
-                let root = with_slash(p);
-                if !self.work_roots.contains(&root) {
-                    self.work_roots.push(root);
-                    self.work_roots.sort_by_key(|r| r.len());
-                }
+        if let Some(uri) = &loc.uri
+            && let UriPath::Abs(p) = parse_uri(uri)
+        {
+            let root = with_slash(p);
+            if !self.work_roots.contains(&root) {
+                self.work_roots.push(root);
+                self.work_roots.sort_by_key(|r| r.len());
             }
         }
     }
@@ -324,11 +330,20 @@ mod tests {
     fn plain_and_dotted_relative_paths() {
         let r = PathResolver::default();
         assert_eq!(r.resolve("app/app.py", None).as_deref(), Some("app/app.py"));
-        assert_eq!(r.resolve("./a/./b/../c.py", None).as_deref(), Some("a/c.py"));
+        assert_eq!(
+            r.resolve("./a/./b/../c.py", None).as_deref(),
+            Some("a/c.py")
+        );
         assert_eq!(r.resolve("../../../x/y.c", None).as_deref(), Some("x/y.c"));
         assert_eq!(r.resolve("a\\b\\c.cs", None).as_deref(), Some("a/b/c.cs"));
-        assert_eq!(r.resolve("my%20dir/f%C3%A9.py", None).as_deref(), Some("my dir/fé.py"));
-        assert_eq!(r.resolve("%2E%2E/%2E%2E/etc/passwd", None).as_deref(), Some("etc/passwd"));
+        assert_eq!(
+            r.resolve("my%20dir/f%C3%A9.py", None).as_deref(),
+            Some("my dir/fé.py")
+        );
+        assert_eq!(
+            r.resolve("%2E%2E/%2E%2E/etc/passwd", None).as_deref(),
+            Some("etc/passwd")
+        );
         assert_eq!(r.resolve("./", None), None);
         assert_eq!(r.resolve("", None), None);
         assert_eq!(
@@ -341,7 +356,10 @@ mod tests {
     fn ci_checkout_roots_are_stripped() {
         let r = PathResolver::default();
         for (uri, want) in [
-            ("file:///home/runner/work/pygoat/pygoat/introduction/views.py", "introduction/views.py"),
+            (
+                "file:///home/runner/work/pygoat/pygoat/introduction/views.py",
+                "introduction/views.py",
+            ),
             ("file:///github/workspace/src/a.js", "src/a.js"),
             ("/builds/group/project/lib/x.rb", "lib/x.rb"),
             ("file:///__w/repo/repo/main.go", "main.go"),
@@ -350,12 +368,18 @@ mod tests {
             assert_eq!(r.resolve(uri, None).as_deref(), Some(want), "{uri}");
         }
         // Not a checkout root: stays absolute, never guessed at.
-        assert_eq!(r.resolve("file:///src/index.js", None).as_deref(), Some("/src/index.js"));
+        assert_eq!(
+            r.resolve("file:///src/index.js", None).as_deref(),
+            Some("/src/index.js")
+        );
         assert_eq!(
             r.resolve("file:///C:/code/file1.c", None).as_deref(),
             Some("C:/code/file1.c")
         );
-        assert_eq!(r.resolve("file:////src/.venv/x.jar", None).as_deref(), Some("/src/.venv/x.jar"));
+        assert_eq!(
+            r.resolve("file:////src/.venv/x.jar", None).as_deref(),
+            Some("/src/.venv/x.jar")
+        );
         assert_eq!(
             r.resolve("https://example.com/a.js", None).as_deref(),
             Some("https://example.com/a.js")
@@ -369,18 +393,36 @@ mod tests {
         ids.insert("REPOROOT".into(), loc(None, None));
         ids.insert("SRCROOT".into(), loc(Some("src/"), Some("REPOROOT")));
         ids.insert("LOGS".into(), loc(Some("file:///C:/logs/"), None));
-        ids.insert("PROJ".into(), loc(Some("file://build.example.com/work/"), None));
+        ids.insert(
+            "PROJ".into(),
+            loc(Some("file://build.example.com/work/"), None),
+        );
         ids.insert("SUB".into(), loc(Some(" sub/"), Some("PROJ")));
         ids.insert("LOOP".into(), loc(Some("x/"), Some("LOOP")));
         r.set_base_ids(ids);
-        assert_eq!(r.resolve("io/kb.c", Some("SRCROOT")).as_deref(), Some("src/io/kb.c"));
-        assert_eq!(r.resolve("README.md", Some("REPOROOT")).as_deref(), Some("README.md"));
+        assert_eq!(
+            r.resolve("io/kb.c", Some("SRCROOT")).as_deref(),
+            Some("src/io/kb.c")
+        );
+        assert_eq!(
+            r.resolve("README.md", Some("REPOROOT")).as_deref(),
+            Some("README.md")
+        );
         assert_eq!(r.resolve(".", Some("REPOROOT")), None);
-        assert_eq!(r.resolve("list.h", Some("SUB")).as_deref(), Some("sub/list.h"));
+        assert_eq!(
+            r.resolve("list.h", Some("SUB")).as_deref(),
+            Some("sub/list.h")
+        );
         assert_eq!(r.resolve("a.c", Some("%SRCROOT%")).as_deref(), Some("a.c"));
         assert!(r.resolve("a.c", Some("LOOP")).unwrap().starts_with("x/x/"));
-        assert_eq!(r.resolve("file:///work/other/b.c", None).as_deref(), Some("other/b.c"));
-        assert_eq!(r.resolve("file:///c:/logs/run.txt", None).as_deref(), Some("run.txt"));
+        assert_eq!(
+            r.resolve("file:///work/other/b.c", None).as_deref(),
+            Some("other/b.c")
+        );
+        assert_eq!(
+            r.resolve("file:///c:/logs/run.txt", None).as_deref(),
+            Some("run.txt")
+        );
     }
 
     #[test]
@@ -388,7 +430,8 @@ mod tests {
         let mut r = PathResolver::default();
         r.add_working_directory(&loc(Some("file:///home/damien/dd"), None));
         assert_eq!(
-            r.resolve("file:///home/damien/dd/entrypoint.sh", None).as_deref(),
+            r.resolve("file:///home/damien/dd/entrypoint.sh", None)
+                .as_deref(),
             Some("entrypoint.sh")
         );
         assert_eq!(
@@ -400,7 +443,19 @@ mod tests {
     #[test]
     fn odd_inputs_never_panic() {
         let r = PathResolver::default();
-        for uri in ["file:", "file://", "file:///", ":", "C:", "%", "%zz/é", "//", "\\\\srv\\x", "é:/x", "a:b"] {
+        for uri in [
+            "file:",
+            "file://",
+            "file:///",
+            ":",
+            "C:",
+            "%",
+            "%zz/é",
+            "//",
+            "\\\\srv\\x",
+            "é:/x",
+            "a:b",
+        ] {
             let _ = r.resolve(uri, Some("X"));
         }
         assert!(is_conventional_root("%SRCROOT%"));
@@ -410,8 +465,14 @@ mod tests {
 
     #[test]
     fn repo_hints() {
-        assert_eq!(repo_hint("https://github.com/owner/name.git").as_deref(), Some("owner/name"));
-        assert_eq!(repo_hint("git@github.com:owner/name").as_deref(), Some("owner/name"));
+        assert_eq!(
+            repo_hint("https://github.com/owner/name.git").as_deref(),
+            Some("owner/name")
+        );
+        assert_eq!(
+            repo_hint("git@github.com:owner/name").as_deref(),
+            Some("owner/name")
+        );
         assert_eq!(
             repo_hint("https://dev.azure.com/org/proj/_git/repo").as_deref(),
             Some("proj/repo")

@@ -34,13 +34,25 @@ impl Spill {
         }
     }
 
-    pub fn push(&mut self, mut raw: RawResult) -> io::Result<()> {
-        let size = raw.approx_size();
-        if self.file.is_none()
+    /// Whether `raw` would still be kept in memory.
+    pub fn fits(&self, raw: &RawResult) -> bool {
+        self.file.is_none()
             && self.memory.len() < self.limits.results
-            && self.memory_bytes + size <= self.limits.bytes
-        {
-            self.memory_bytes += size;
+            && self.memory_bytes + raw.approx_size() <= self.limits.bytes
+    }
+
+    /// The results held in memory, when nothing has gone to disk yet (else none).
+    pub fn take_memory(&mut self) -> VecDeque<RawResult> {
+        if self.file.is_some() {
+            return VecDeque::new();
+        }
+        self.memory_bytes = 0;
+        std::mem::take(&mut self.memory)
+    }
+
+    pub fn push(&mut self, mut raw: RawResult) -> io::Result<()> {
+        if self.fits(&raw) {
+            self.memory_bytes += raw.approx_size();
             self.memory.push_back(raw);
             return Ok(());
         }
@@ -52,7 +64,9 @@ impl Spill {
         }
         let file = match &mut self.file {
             Some(f) => f,
-            None => self.file.insert(BufWriter::with_capacity(1 << 20, tempfile::tempfile()?)),
+            None => self
+                .file
+                .insert(BufWriter::with_capacity(1 << 20, tempfile::tempfile()?)),
         };
         serde_json::to_writer(&mut *file, &raw).map_err(io::Error::other)?;
         file.write_all(b"\n")?;

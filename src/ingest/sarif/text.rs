@@ -9,7 +9,7 @@ pub(super) fn collect_cwes(text: &str, out: &mut Vec<u32>) {
     let b = text.as_bytes();
     let mut i = 0;
     while i + 3 <= b.len() {
-        if !b[i..i + 3].eq_ignore_ascii_case(b"cwe") {
+        if b[i] | 0x20 != b'c' || !b[i..i + 3].eq_ignore_ascii_case(b"cwe") {
             i += 1;
             continue;
         }
@@ -21,12 +21,13 @@ pub(super) fn collect_cwes(text: &str, out: &mut Vec<u32>) {
         while j < b.len() && b[j].is_ascii_digit() {
             j += 1;
         }
-        if j > start && j - start <= 7 {
-            if let Ok(n) = text[start..j].parse::<u32>() {
-                if n > 0 && !out.contains(&n) {
-                    out.push(n);
-                }
-            }
+        if j > start
+            && j - start <= 7
+            && let Ok(n) = text[start..j].parse::<u32>()
+            && n > 0
+            && !out.contains(&n)
+        {
+            out.push(n);
         }
         i = j.max(i + 3);
     }
@@ -35,10 +36,19 @@ pub(super) fn collect_cwes(text: &str, out: &mut Vec<u32>) {
 /// Appends every CVE id ("CVE-YYYY-NNNN", four or more digits at the end) in `text`,
 /// upper-cased, not yet in `out`.
 pub(super) fn collect_cves(text: &str, out: &mut Vec<String>) {
+    // Runs over every message: let the substring search (vectorized) reject most of them.
+    if !text.contains("VE-")
+        && !text.contains("ve-")
+        && !text.contains("Ve-")
+        && !text.contains("vE-")
+    {
+        return;
+    }
     let b = text.as_bytes();
     let mut i = 0;
     while i + 13 <= b.len() {
-        if !(b[i..i + 4].eq_ignore_ascii_case(b"cve-")) {
+        // Cheap first-byte test: this runs over every message.
+        if b[i] | 0x20 != b'c' || !b[i..i + 4].eq_ignore_ascii_case(b"cve-") {
             i += 1;
             continue;
         }
@@ -64,7 +74,8 @@ pub(super) fn collect_cves(text: &str, out: &mut Vec<String>) {
 /// Fills `{0}`, `{1}`... from `args` and turns `{{` / `}}` into literal braces (SARIF §3.11.5).
 /// A placeholder without an argument stays as written.
 pub(super) fn format_message(template: &str, args: &[String]) -> String {
-    let mut out = String::with_capacity(template.len() + args.iter().map(String::len).sum::<usize>());
+    let mut out =
+        String::with_capacity(template.len() + args.iter().map(String::len).sum::<usize>());
     let mut rest = template;
     while let Some(i) = rest.find(['{', '}']) {
         out.push_str(&rest[..i]);
@@ -74,16 +85,14 @@ pub(super) fn format_message(template: &str, args: &[String]) -> String {
             rest = &tail[2..];
             continue;
         }
-        if tail.starts_with('{') {
-            if let Some(close) = tail.find('}') {
-                if let Ok(n) = tail[1..close].parse::<usize>() {
-                    if let Some(arg) = args.get(n) {
-                        out.push_str(arg);
-                        rest = &tail[close + 1..];
-                        continue;
-                    }
-                }
-            }
+        if tail.starts_with('{')
+            && let Some(close) = tail.find('}')
+            && let Ok(n) = tail[1..close].parse::<usize>()
+            && let Some(arg) = args.get(n)
+        {
+            out.push_str(arg);
+            rest = &tail[close + 1..];
+            continue;
         }
         out.push_str(&tail[..1]);
         rest = &tail[1..];
@@ -94,7 +103,11 @@ pub(super) fn format_message(template: &str, args: &[String]) -> String {
 
 /// The first non-empty line of `text`, trimmed and cut to [`TITLE_MAX_CHARS`].
 pub(super) fn title_from(text: &str) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     if line.char_indices().nth(TITLE_MAX_CHARS).is_none() {
         return line.to_string();
     }
@@ -150,7 +163,10 @@ mod tests {
         assert_eq!(cwes(&["external/cwe/cwe-79"]), [79]);
         assert_eq!(cwes(&["CWE-89: SQL Injection", "CWE-89"]), [89]);
         assert_eq!(cwes(&["CWE-295 Improper Certificate Validation"]), [295]);
-        assert_eq!(cwes(&["security", "cwe", "CWE-0", "owasp-a1"]), Vec::<u32>::new());
+        assert_eq!(
+            cwes(&["security", "cwe", "CWE-0", "owasp-a1"]),
+            Vec::<u32>::new()
+        );
         assert_eq!(cwes(&["CWE-22, CWE-23"]), [22, 23]);
     }
 
@@ -171,7 +187,10 @@ mod tests {
             "The URI '//C:/code/dev' is invalid."
         );
         assert_eq!(format_message("{1}{0}{1}", &args), "b//C:/code/devb");
-        assert_eq!(format_message("{{0}} is {0}", &args), "{0} is //C:/code/dev");
+        assert_eq!(
+            format_message("{{0}} is {0}", &args),
+            "{0} is //C:/code/dev"
+        );
         assert_eq!(format_message("{7} {x} { }}", &args), "{7} {x} { }");
         assert_eq!(format_message("é{0}é", &args), "é//C:/code/devé");
         assert_eq!(format_message("{", &args), "{");

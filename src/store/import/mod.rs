@@ -1,0 +1,195 @@
+//! Import: a parser thread streams events from the report while this thread applies them to
+//! SQLite, all in one transaction, so a killed or failed import leaves the database as it was.
+//!
+//! Rescan rules, per scope (repo, tool): a finding seen again gets `last_seen` (and refreshed
+//! details); an active finding absent from a complete, newer scan is closed as fixed; a fixed
+//! finding that comes back is reopened; a person's decision is never changed by a scan. A report
+//! identical to the latest scan of every scope it covers changes nothing.
+
+mod writer;
+
+use super::StoreError;
+use crate::clock::{Clock, stamp};
+use crate::ingest::{ImportEvent, IngestError};
+use crossbeam_channel::bounded;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use writer::Writer;
+
+/// A streaming report parser, e.g. `|r, f, e| ingest::sarif::parse(r, f, e)`.
+pub trait Parser:
+    FnOnce(&mut dyn Read, &str, &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>) -> Result<(), IngestError>
+    + Send
+{
+}
+
+impl<F> Parser for F where
+    F: FnOnce(&mut dyn Read, &str, &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>) -> Result<(), IngestError>
+        + Send
+{
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Shown in messages and stored on the scan (a file path, or "-" for stdin).
+    pub source: String,
+    /// Overrides the repository the report names; otherwise the report's, else "default".
+    pub repo: Option<String>,
+    /// Overrides the commit the report names.
+    pub commit: Option<String>,
+    /// Who imported (recorded on every event).
+    pub actor: String,
+    /// An older report imported late: add what is new, close and reopen nothing.
+    pub backfill: bool,
+}
+
+/// A report whose run started this much before the latest scan of its scope is treated as a
+/// backfill even when not marked as one. Scans of different commits run minutes apart in CI
+/// are common, so the run time alone cannot order them; a day apart it can.
+const BACKFILL_GAP: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// What one import did to one scope.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScanSummary {
+    pub scan_id: i64,
+    pub repo: String,
+    pub tool: String,
+    pub commit: Option<String>,
+    /// The report says the analysis ran to the end; only then are absent findings closed.
+    pub complete: bool,
+    /// Older than the latest scan of its scope: new findings are added, nothing closes or reopens.
+    pub out_of_order: bool,
+    pub results: u64,
+    pub new: u64,
+    pub seen: u64,
+    pub closed: u64,
+    pub reopened: u64,
+    pub updated: u64,
+    /// Results that repeated a finding already seen in this scan (counted once).
+    pub duplicates: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportOutcome {
+    Imported(Vec<ScanSummary>),
+    /// Byte-for-byte the report already recorded as the latest scan of each scope: nothing written.
+    Unchanged { scan_ids: Vec<i64> },
+}
+
+/// Events travel in batches: one channel message per result would cost more than parsing it.
+const BATCH: usize = 512;
+/// Batches in flight: enough to keep the writer busy, few enough to bound memory (~10 MB).
+const IN_FLIGHT: usize = 16;
+
+/// An event with the hash of its finding's details, computed on the parser's thread because
+/// the writer's thread is the import's bottleneck.
+type Prepared = (ImportEvent, Option<[u8; 16]>);
+
+enum Msg {
+    Batch(Vec<Prepared>),
+    Done { digest: String },
+}
+
+/// Feeds everything it reads into SHA-256, so the report's identity costs no second pass.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl super::Store {
+    /// Imports one report. The parser runs on its own thread; this one writes.
+    pub fn import_report<R: Read + Send>(
+        &mut self,
+        reader: R,
+        parse: impl Parser,
+        opts: &ImportOptions,
+        clock: &dyn Clock,
+    ) -> Result<ImportOutcome, StoreError> {
+        let (tx, rx) = bounded::<Msg>(IN_FLIGHT);
+        let source = opts.source.clone();
+        let conn = &mut self.conn;
+        std::thread::scope(|s| {
+            let parser = s.spawn(move || -> Result<(), IngestError> {
+                let mut hashing = HashingReader {
+                    inner: reader,
+                    hasher: Sha256::new(),
+                };
+                let mut batch = Vec::with_capacity(BATCH);
+                let stopped = || IngestError {
+                    file: source.clone(),
+                    location: String::new(),
+                    message: "import stopped".into(),
+                };
+                let mut emit = |ev: ImportEvent| -> Result<(), IngestError> {
+                    let content = match &ev {
+                        ImportEvent::Finding(f) => Some(writer::content_hash(f)),
+                        _ => None,
+                    };
+                    batch.push((ev, content));
+                    if batch.len() >= BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        tx.send(Msg::Batch(full)).map_err(|_| stopped())?;
+                    }
+                    Ok(())
+                };
+                parse(&mut hashing, &source, &mut emit)?;
+                if !batch.is_empty() {
+                    tx.send(Msg::Batch(batch)).map_err(|_| stopped())?;
+                }
+                let digest = hex::encode(hashing.hasher.finalize());
+                tx.send(Msg::Done { digest }).map_err(|_| stopped())?;
+                Ok(())
+            });
+
+            let written = (|| -> Result<Option<ImportOutcome>, StoreError> {
+                let txn = conn.transaction()?;
+                let mut w = Writer::new(&txn, opts, stamp(clock.now()))?;
+                for msg in rx.iter() {
+                    match msg {
+                        Msg::Batch(events) => {
+                            for (ev, content) in events {
+                                w.apply(ev, content)?;
+                            }
+                        }
+                        Msg::Done { digest } => {
+                            let outcome = w.finish(&digest)?;
+                            if matches!(outcome, ImportOutcome::Imported(_)) {
+                                txn.commit()?;
+                            }
+                            return Ok(Some(outcome));
+                        }
+                    }
+                }
+                // The parser hung up without `Done`: it failed, and says why below.
+                Ok(None)
+            })();
+            // Closing our end makes a still-running parser stop at its next send.
+            drop(rx);
+            let parsed = parser.join().unwrap_or_else(|_| {
+                Err(IngestError {
+                    file: opts.source.clone(),
+                    location: String::new(),
+                    message: "the parser crashed".into(),
+                })
+            });
+            match (written, parsed) {
+                (Err(e), _) => Err(e),
+                (Ok(_), Err(e)) => Err(e.into()),
+                (Ok(Some(outcome)), Ok(())) => Ok(outcome),
+                (Ok(None), Ok(())) => Err(StoreError::Invalid(format!(
+                    "{}: the parser ended without finishing the report",
+                    opts.source
+                ))),
+            }
+        })
+    }
+}
+

@@ -1,0 +1,399 @@
+//! Applies a report's events to SQLite inside the import's transaction. The hot path: one
+//! identity lookup (skipped while a scope is empty), one write, one event per changed finding.
+
+use super::{BACKFILL_GAP, ImportOptions, ImportOutcome, ScanSummary};
+use crate::ingest::{ImportEvent, ImportedFinding, RunEnd, RunInfo};
+use crate::model::{Severity, Status};
+use crate::store::StoreError;
+use crate::store::counters::CounterDeltas;
+use crate::store::events::{EventWriter, NewEvent};
+use rusqlite::{OptionalExtension, Statement, Transaction, params};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// Finding ids seen by a scan: a bit per rowid, so a million cost 125 KB.
+#[derive(Default)]
+struct SeenIds(Vec<u64>);
+
+impl SeenIds {
+    /// Marks `id`; returns whether it was already marked.
+    fn mark(&mut self, id: i64) -> bool {
+        let (word, bit) = ((id as u64 / 64) as usize, id as u64 % 64);
+        if word >= self.0.len() {
+            self.0.resize(word + 1, 0);
+        }
+        let was = self.0[word] & (1 << bit) != 0;
+        self.0[word] |= 1 << bit;
+        was
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        let (word, bit) = ((id as u64 / 64) as usize, id as u64 % 64);
+        self.0.get(word).is_some_and(|w| w & (1 << bit) != 0)
+    }
+}
+
+struct ScopeRun {
+    scope_id: i64,
+    scan_id: i64,
+    seen_ids: SeenIds,
+    /// While the scope had no findings before this scan, a key not yet in this set cannot be in
+    /// the table, so the identity probe is skipped (a repeat or a collision takes the probe).
+    fresh_keys: Option<std::collections::HashSet<i64>>,
+    /// `{"scan":N,"commit":...}`, the same for every event this scan writes.
+    payload: String,
+    summary: ScanSummary,
+    previous_digest: Option<String>,
+}
+
+/// Statements prepared once per import; `prepare_cached` per row cost a hash of the SQL text.
+struct Statements<'t> {
+    lookup: Statement<'t>,
+    insert: Statement<'t>,
+    refresh: Statement<'t>,
+    seen: Statement<'t>,
+    set_status: Statement<'t>,
+}
+
+/// The indexed stand-in for a fingerprint: 64-bit FNV-1a, stable across versions and platforms
+/// (it is stored). Collisions are harmless: lookups compare the full fingerprint too.
+fn fp_key(fingerprint: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in fingerprint.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+impl<'t> Statements<'t> {
+    fn new(txn: &'t Transaction<'_>) -> Result<Self, StoreError> {
+        Ok(Statements {
+            lookup: txn.prepare(
+                "SELECT id, status, severity, content_hash, last_scan_id FROM findings
+                 WHERE scope_id = ?1 AND fp_key = ?2 AND fingerprint = ?3",
+            )?,
+            insert: txn.prepare(
+                "INSERT INTO findings(scope_id, repo, tool, fingerprint, fp_key, rule, title, message,
+                    severity, cwe, cve, path, start_line, end_line, snippet, help_uri, suppressed,
+                    baseline_state, fixes, content_hash, first_seen, last_seen, last_scan_id, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                    ?18, ?19, ?20, ?21, ?21, ?22, 'open')",
+            )?,
+            refresh: txn.prepare(
+                "UPDATE findings SET rule = ?2, title = ?3, message = ?4, severity = ?5, cwe = ?6,
+                    cve = ?7, path = ?8, start_line = ?9, end_line = ?10, snippet = ?11,
+                    help_uri = ?12, suppressed = ?13, fixes = ?14, content_hash = ?15
+                 WHERE id = ?1",
+            )?,
+            seen: txn.prepare(
+                "UPDATE findings SET last_seen = ?2, last_scan_id = ?3, baseline_state = ?4 WHERE id = ?1",
+            )?,
+            set_status: txn.prepare("UPDATE findings SET status = ?2 WHERE id = ?1")?,
+        })
+    }
+}
+
+pub(super) struct Writer<'t, 'o> {
+    txn: &'t Transaction<'t>,
+    opts: &'o ImportOptions,
+    at: String,
+    events: EventWriter,
+    counters: CounterDeltas,
+    stmts: Statements<'t>,
+    scopes: Vec<ScopeRun>,
+    by_key: HashMap<(String, String), usize>,
+    current: Option<usize>,
+}
+
+impl<'t, 'o> Writer<'t, 'o> {
+    pub(super) fn new(
+        txn: &'t Transaction<'t>,
+        opts: &'o ImportOptions,
+        at: String,
+    ) -> Result<Self, StoreError> {
+        Ok(Writer {
+            txn,
+            opts,
+            at,
+            events: EventWriter::new(txn)?,
+            counters: CounterDeltas::default(),
+            stmts: Statements::new(txn)?,
+            scopes: Vec::new(),
+            by_key: HashMap::new(),
+            current: None,
+        })
+    }
+
+    /// `content` is `content_hash` of the event's finding, computed on the parser's thread.
+    pub(super) fn apply(&mut self, ev: ImportEvent, content: Option<[u8; 16]>) -> Result<(), StoreError> {
+        match ev {
+            ImportEvent::BeginRun(info) => self.begin_run(&info),
+            ImportEvent::Finding(f) => {
+                let idx = self.current.ok_or_else(|| {
+                    StoreError::Invalid(format!("{}: a result came outside of a run", self.opts.source))
+                })?;
+                let content = content.unwrap_or_else(|| content_hash(&f));
+                self.finding(idx, &f, &content)
+            }
+            ImportEvent::EndRun(end) => {
+                self.end_run(&end);
+                Ok(())
+            }
+        }
+    }
+
+    fn event(&mut self, finding_id: Option<i64>, kind: &str, reason: Option<&str>, payload: &str) -> Result<(), StoreError> {
+        self.events.append(
+            self.txn,
+            &NewEvent { finding_id, at: &self.at, actor: &self.opts.actor, kind, reason, payload },
+        )?;
+        Ok(())
+    }
+
+    fn begin_run(&mut self, info: &RunInfo) -> Result<(), StoreError> {
+        let txn = self.txn;
+        let repo = self
+            .opts
+            .repo
+            .clone()
+            .or_else(|| info.repo_hint.clone())
+            .unwrap_or_else(|| "default".to_string());
+        let tool = if info.tool.trim().is_empty() { "unknown".to_string() } else { info.tool.clone() };
+        // Several runs of one tool in one report are one scan of that scope.
+        if let Some(&idx) = self.by_key.get(&(repo.clone(), tool.clone())) {
+            self.current = Some(idx);
+            return Ok(());
+        }
+        txn.execute(
+            "INSERT INTO scopes(repo, tool) VALUES (?1, ?2) ON CONFLICT(repo, tool) DO NOTHING",
+            params![repo, tool],
+        )?;
+        let scope_id: i64 =
+            txn.query_row("SELECT id FROM scopes WHERE repo = ?1 AND tool = ?2", params![repo, tool], |r| r.get(0))?;
+        let previous: Option<(String, String)> = txn
+            .query_row(
+                "SELECT digest, COALESCE(started_at, imported_at) FROM scans
+                 WHERE scope_id = ?1 ORDER BY id DESC LIMIT 1",
+                [scope_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let started = info.started_at.clone().unwrap_or_else(|| self.at.clone());
+        let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+        let much_older = previous.as_ref().is_some_and(|(_, prev)| match (parse(prev), parse(&started)) {
+            (Some(prev), Some(this)) => prev - this > BACKFILL_GAP,
+            _ => false,
+        });
+        let out_of_order = self.opts.backfill || much_older;
+        let was_empty: bool = !txn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM findings WHERE scope_id = ?1)",
+            [scope_id],
+            |r| r.get(0),
+        )?;
+        let commit = self.opts.commit.clone().or_else(|| info.commit_hint.clone());
+        txn.execute(
+            "INSERT INTO scans(scope_id, source, tool_version, commit_sha, started_at, imported_at,
+                               actor, digest, complete, out_of_order)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '', 0, ?8)",
+            params![scope_id, self.opts.source, info.tool_version, commit, info.started_at, self.at, self.opts.actor, out_of_order],
+        )?;
+        let scan_id = txn.last_insert_rowid();
+        self.scopes.push(ScopeRun {
+            scope_id,
+            scan_id,
+            seen_ids: SeenIds::default(),
+            fresh_keys: was_empty.then(std::collections::HashSet::new),
+            payload: serde_json::json!({ "scan": scan_id, "commit": commit }).to_string(),
+            summary: ScanSummary {
+                scan_id,
+                repo: repo.clone(),
+                tool: tool.clone(),
+                commit,
+                complete: true,
+                out_of_order,
+                results: 0,
+                new: 0,
+                seen: 0,
+                closed: 0,
+                reopened: 0,
+                updated: 0,
+                duplicates: 0,
+            },
+            previous_digest: previous.map(|(d, _)| d),
+        });
+        let idx = self.scopes.len() - 1;
+        self.by_key.insert((repo, tool), idx);
+        self.current = Some(idx);
+        Ok(())
+    }
+
+    fn end_run(&mut self, end: &RunEnd) {
+        if let Some(idx) = self.current.take() {
+            let s = &mut self.scopes[idx].summary;
+            s.complete &= end.complete();
+            s.results += end.result_count;
+        }
+    }
+
+    fn insert(&mut self, idx: usize, f: &ImportedFinding, key: i64, content: &[u8]) -> Result<i64, StoreError> {
+        let run = &self.scopes[idx];
+        let s = &run.summary;
+        self.stmts.insert.execute(params![
+            run.scope_id, s.repo, s.tool, f.fingerprint, key, f.rule, f.title, f.message, f.severity.rank(),
+            f.cwe, f.cve, f.path, f.start_line, f.end_line, f.snippet, f.help_uri, f.suppressed,
+            f.baseline_state, f.fixes, content, self.at, run.scan_id
+        ])?;
+        Ok(self.txn.last_insert_rowid())
+    }
+
+    fn finding(&mut self, idx: usize, f: &ImportedFinding, content: &[u8; 16]) -> Result<(), StoreError> {
+        let key = fp_key(&f.fingerprint);
+        let run = &mut self.scopes[idx];
+        let surely_new = run.fresh_keys.as_mut().is_some_and(|keys| keys.insert(key));
+        let existing = if surely_new {
+            None
+        } else {
+            self.stmts
+                .lookup
+                .query_row(params![run.scope_id, key, f.fingerprint], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Vec<u8>>(3)?, r.get::<_, Option<i64>>(4)?))
+                })
+                .optional()?
+        };
+        let Some((id, status, severity, old_content, _last_scan)) = existing else {
+            let id = self.insert(idx, f, key, content)?;
+            self.scopes[idx].seen_ids.mark(id);
+            self.scopes[idx].summary.new += 1;
+            self.counters.add(Status::Open, f.severity);
+            let payload = std::mem::take(&mut self.scopes[idx].payload);
+            let result = self.event(Some(id), "created", None, &payload);
+            self.scopes[idx].payload = payload;
+            return result;
+        };
+        let run = &mut self.scopes[idx];
+        if run.seen_ids.mark(id) {
+            // The same finding twice in one scan (duplicated results): counted once.
+            run.summary.duplicates += 1;
+            return Ok(());
+        }
+        if run.summary.out_of_order {
+            // History we already moved past: record nothing but the sighting.
+            run.summary.seen += 1;
+            return Ok(());
+        }
+        let status: Status = status.parse().map_err(StoreError::Invalid)?;
+        let severity = Severity::from_rank(severity).unwrap_or_default();
+        let (scan_id, payload) = (run.scan_id, std::mem::take(&mut run.payload));
+        let mut current = status;
+        if status.is_resolved_by_code() {
+            self.stmts.set_status.execute(params![id, Status::Open.as_str()])?;
+            self.counters.moved((status, severity), (Status::Open, severity));
+            current = Status::Open;
+            self.scopes[idx].summary.reopened += 1;
+            self.event(Some(id), "reopened", Some("seen again by a scan after it was fixed"), &payload)?;
+        } else {
+            self.scopes[idx].summary.seen += 1;
+        }
+        if old_content[..] != content[..] {
+            self.stmts.refresh.execute(params![
+                id, f.rule, f.title, f.message, f.severity.rank(), f.cwe, f.cve, f.path, f.start_line,
+                f.end_line, f.snippet, f.help_uri, f.suppressed, f.fixes, &content[..]
+            ])?;
+            self.counters.moved((current, severity), (current, f.severity));
+            self.scopes[idx].summary.updated += 1;
+            self.event(Some(id), "updated", Some("details changed in a newer scan"), &payload)?;
+        }
+        self.stmts.seen.execute(params![id, self.at, scan_id, f.baseline_state])?;
+        self.scopes[idx].payload = payload;
+        Ok(())
+    }
+
+    pub(super) fn finish(mut self, digest: &str) -> Result<ImportOutcome, StoreError> {
+        if !self.scopes.is_empty() && self.scopes.iter().all(|r| r.previous_digest.as_deref() == Some(digest)) {
+            return Ok(ImportOutcome::Unchanged { scan_ids: self.scopes.iter().map(|r| r.scan_id).collect() });
+        }
+        let mut summaries = Vec::with_capacity(self.scopes.len());
+        for idx in 0..self.scopes.len() {
+            self.close_absent(idx)?;
+            let run = &self.scopes[idx];
+            let s = &run.summary;
+            self.txn.execute(
+                "UPDATE scans SET digest = ?2, complete = ?3, result_count = ?4, new_count = ?5,
+                    seen_count = ?6, closed_count = ?7, reopened_count = ?8, updated_count = ?9
+                 WHERE id = ?1",
+                params![
+                    run.scan_id, digest, s.complete, s.results as i64, s.new as i64, s.seen as i64,
+                    s.closed as i64, s.reopened as i64, s.updated as i64
+                ],
+            )?;
+            let summary = s.clone();
+            let payload = serde_json::to_string(&summary)
+                .map_err(|e| StoreError::Invalid(format!("cannot encode scan summary: {e}")))?;
+            self.event(None, "scan", None, &payload)?;
+            summaries.push(summary);
+        }
+        std::mem::take(&mut self.counters).apply(self.txn)?;
+        Ok(ImportOutcome::Imported(summaries))
+    }
+
+    /// Active findings of the scope that this (complete, in-order) scan did not report are fixed.
+    fn close_absent(&mut self, idx: usize) -> Result<(), StoreError> {
+        let run = &self.scopes[idx];
+        if !run.summary.complete || run.summary.out_of_order {
+            return Ok(());
+        }
+        // Read from the covering index alone; the bitset says which of them this scan saw.
+        let mut absent: Vec<(i64, String, i64)> = Vec::new();
+        let mut stmt = self.txn.prepare(&format!(
+            "SELECT id, status, severity FROM findings WHERE scope_id = ?1 AND status IN ({})",
+            Status::active_sql_list()
+        ))?;
+        let mut rows = stmt.query([run.scope_id])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            if !run.seen_ids.contains(id) {
+                absent.push((id, r.get(1)?, r.get(2)?));
+            }
+        }
+        drop(rows);
+        drop(stmt);
+        let payload = run.payload.clone();
+        for (id, status, severity) in absent {
+            let status: Status = status.parse().map_err(StoreError::Invalid)?;
+            let severity = Severity::from_rank(severity).unwrap_or_default();
+            self.stmts.set_status.execute(params![id, Status::Fixed.as_str()])?;
+            self.counters.moved((status, severity), (Status::Fixed, severity));
+            self.event(Some(id), "fixed", Some("absent from a newer complete scan"), &payload)?;
+            self.scopes[idx].summary.closed += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Identifies the details a rescan may refresh; `baseline_state` is per scan and left out.
+pub(super) fn content_hash(f: &ImportedFinding) -> [u8; 16] {
+    let mut h = Sha256::new();
+    let lines = [f.start_line, f.end_line].map(|l| l.map(|v| v.to_string()).unwrap_or_default());
+    for part in [
+        f.rule.as_str(),
+        &f.title,
+        &f.message,
+        f.severity.as_str(),
+        f.cwe.as_deref().unwrap_or(""),
+        f.cve.as_deref().unwrap_or(""),
+        f.path.as_deref().unwrap_or(""),
+        &lines[0],
+        &lines[1],
+        f.snippet.as_deref().unwrap_or(""),
+        f.help_uri.as_deref().unwrap_or(""),
+        if f.suppressed { "1" } else { "0" },
+        f.fixes.as_deref().unwrap_or(""),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let mut out = [0; 16];
+    out.copy_from_slice(&h.finalize()[..16]);
+    out
+}

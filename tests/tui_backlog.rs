@@ -1,0 +1,273 @@
+//! The virtual backlog over a real SQLite store: pages compose into the right rows in the right
+//! order whichever way the view moves, and only windows are ever read.
+
+mod tui_support;
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use lastmile::model::Severity;
+use lastmile::tui::backlog::fetch_size;
+use lastmile::tui::view::position_text;
+use lastmile::tui::{Action, Keymap};
+use tui_support::{Harness, db_with, expected_order, synthetic};
+
+const N: usize = 3000;
+
+#[test]
+fn pages_g_and_big_g_show_the_right_rows_reading_only_windows() {
+    let db = db_with(synthetic(N));
+    let expected = expected_order(&db, "1");
+    let mut h = Harness::new(&db, Keymap::default(), 80, 24);
+    let rows = h.state.list_height();
+    assert_eq!(rows, 21, "80x24 leaves 21 rows under the header");
+    assert_eq!(h.visible(), expected[..rows]);
+    assert_eq!(h.state.total, Some(N as u64));
+    assert_eq!(position_text(&h.state), "row 1 of 3,000");
+
+    for page in 1..=3 {
+        h.act(Action::PageDown);
+        assert_eq!(
+            h.selected(),
+            Some(expected[page * rows]),
+            "after {page} pages down"
+        );
+    }
+    let visible = h.visible();
+    let at = expected.iter().position(|id| *id == visible[0]).unwrap();
+    assert_eq!(
+        visible,
+        expected[at..at + rows],
+        "the screen is a contiguous window"
+    );
+    assert_eq!(
+        position_text(&h.state),
+        format!("row {} of 3,000", 3 * rows + 1)
+    );
+    assert!(
+        h.rows_fetched <= 4 * fetch_size(rows),
+        "three pages down read {} rows of {N}",
+        h.rows_fetched
+    );
+
+    h.act(Action::Bottom);
+    assert_eq!(h.selected(), Some(*expected.last().unwrap()));
+    assert_eq!(h.visible(), expected[N - rows..]);
+    assert_eq!(position_text(&h.state), "row 3,000 of 3,000");
+
+    h.act(Action::Top);
+    assert_eq!(h.selected(), Some(expected[0]));
+    assert_eq!(h.visible(), expected[..rows]);
+    assert!(
+        h.rows_fetched < 8 * fetch_size(rows),
+        "read {} rows",
+        h.rows_fetched
+    );
+    assert!(h.state.backlog.rows.len() <= 3 * fetch_size(rows) + fetch_size(rows));
+}
+
+#[test]
+fn every_row_in_order_walking_down_then_up_through_trimmed_buffers() {
+    let db = db_with(synthetic(N));
+    let expected = expected_order(&db, "1");
+    let mut h = Harness::new(&db, Keymap::default(), 80, 24);
+    for (i, id) in expected.iter().enumerate() {
+        assert_eq!(h.selected(), Some(*id), "row {i} going down");
+        assert_eq!(h.state.backlog.position(h.state.total), Some(i as u64 + 1));
+        h.act(Action::MoveDown);
+    }
+    assert_eq!(
+        h.selected(),
+        expected.last().copied(),
+        "stops at the last row"
+    );
+    // Going down kept trimming the front: the buffer never held more than a few pages.
+    assert!(h.state.backlog.rows.len() <= 4 * fetch_size(21));
+    assert!(!h.state.backlog.at_start);
+    for (i, id) in expected.iter().enumerate().rev().step_by(7) {
+        for _ in 0..7 {
+            if h.selected() == Some(*id) {
+                break;
+            }
+            h.act(Action::MoveUp);
+            let pos = h.state.backlog.position(h.state.total).unwrap() as usize;
+            assert_eq!(h.selected(), Some(expected[pos - 1]), "going up near {i}");
+        }
+        assert_eq!(h.selected(), Some(*id), "row {i} going up");
+    }
+    h.act(Action::HalfPageUp);
+    assert_eq!(h.selected(), Some(expected[0]));
+    assert!(h.state.backlog.at_start);
+}
+
+#[test]
+fn from_the_end_upwards_positions_come_from_the_count() {
+    let db = db_with(synthetic(N));
+    let expected = expected_order(&db, "1");
+    let mut h = Harness::new(&db, Keymap::default(), 80, 24);
+    h.act(Action::Bottom);
+    for _ in 0..10 {
+        h.act(Action::PageUp);
+    }
+    let idx = N - 1 - 10 * 21;
+    assert_eq!(h.selected(), Some(expected[idx]));
+    assert_eq!(position_text(&h.state), "row 2,790 of 3,000");
+    assert_eq!(idx + 1, 2790);
+}
+
+#[test]
+fn moves_made_while_pages_are_in_flight_are_not_lost() {
+    let db = db_with(synthetic(N));
+    let expected = expected_order(&db, "1");
+    let mut h = Harness::new(&db, Keymap::default(), 80, 24);
+    for _ in 0..7 {
+        h.act_later(Action::PageDown);
+    }
+    h.pump();
+    assert_eq!(h.selected(), Some(expected[7 * 21]));
+    for _ in 0..3 {
+        h.act_later(Action::PageUp);
+    }
+    h.act_later(Action::MoveDown);
+    h.pump();
+    assert_eq!(h.selected(), Some(expected[4 * 21 + 1]));
+}
+
+#[test]
+fn a_filter_pages_its_own_rows_and_a_bad_one_keeps_the_old_results() {
+    let db = db_with(synthetic(N));
+    let high = expected_order(&db, "severity = 3");
+    let mut h = Harness::new(&db, Keymap::default(), 80, 24);
+    let before = h.visible();
+
+    h.key(KeyCode::Char('/'), KeyModifiers::NONE);
+    h.type_text("sev:urgent");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let err = h.state.error.clone().expect("a query error");
+    assert!(err.contains("column 5"), "{err}");
+    assert!(
+        h.state.input.is_some(),
+        "the input stays open to fix the query"
+    );
+    assert_eq!(h.visible(), before, "old results kept");
+    assert!(
+        h.screen().contains("error: query error at column 5"),
+        "{}",
+        h.screen()
+    );
+
+    h.key(KeyCode::End, KeyModifiers::NONE);
+    h.key(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("sev:high");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(h.state.query, "sev:high");
+    assert_eq!(h.state.error, None);
+    assert_eq!(h.state.total, Some(high.len() as u64));
+    assert_eq!(h.visible(), high[..21]);
+    for _ in 0..4 {
+        h.act(Action::PageDown);
+    }
+    assert_eq!(h.selected(), Some(high[4 * 21]));
+    h.act(Action::Bottom);
+    assert_eq!(h.selected(), high.last().copied());
+
+    // Esc in the list backs out of the filter: the whole backlog again.
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(h.state.query, "");
+    assert_eq!(h.state.total, Some(N as u64));
+}
+
+#[test]
+fn stale_pages_from_an_older_filter_are_dropped() {
+    let db = db_with(synthetic(300));
+    let mut h = Harness::new(&db, Keymap::default(), 80, 24);
+    h.key(KeyCode::Char('/'), KeyModifiers::NONE);
+    h.type_text("sev:low");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    // Answer a request made for the old (unfiltered) generation after the new filter landed.
+    let stale = lastmile::tui::app::Response::Page {
+        generation: 1,
+        tag: lastmile::tui::backlog::FetchTag::Start,
+        limit: 42,
+        rows: h
+            .store
+            .list("", lastmile::store::SortKey::DEFAULT, 42)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.row)
+            .collect(),
+    };
+    let low = |h: &Harness| {
+        h.state
+            .backlog
+            .rows
+            .iter()
+            .all(|r| r.severity == Severity::Low)
+    };
+    assert!(low(&h));
+    let shown = h.visible();
+    lastmile::tui::on_response(&mut h.state, stale);
+    assert_eq!(h.visible(), shown);
+    assert!(low(&h), "a page for the old filter got in");
+}
+
+#[test]
+fn the_worker_thread_serves_the_same_rows() {
+    let db = db_with(synthetic(500));
+    let expected = expected_order(&db, "1");
+    let store = lastmile::store::Store::open_reader(&db.path).unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let worker = lastmile::tui::worker::Worker::spawn(store, move |r| {
+        let _ = tx.send(r);
+    })
+    .unwrap();
+    let theme = lastmile::tui::Theme::new("mono", lastmile::tui::ColorDepth::None);
+    let mut state = lastmile::tui::State::new(Keymap::default(), theme, 80, 24);
+    let send = |effects: Vec<lastmile::tui::Effect>| {
+        for e in effects {
+            assert!(worker.send(e));
+        }
+    };
+    send(lastmile::tui::init(&mut state));
+    let quiet = std::time::Duration::from_millis(500);
+    while let Ok(r) = rx.recv_timeout(quiet) {
+        send(lastmile::tui::on_response(&mut state, r));
+    }
+    assert_eq!(state.backlog.selected().map(|r| r.id), Some(expected[0]));
+    // Five pages down without waiting: later pages are asked for while earlier ones travel.
+    for _ in 0..5 {
+        send(lastmile::tui::update(&mut state, Action::PageDown));
+    }
+    // The worker may skip superseded requests, so wait for quiet rather than for a number.
+    while let Ok(r) = rx.recv_timeout(quiet) {
+        send(lastmile::tui::on_response(&mut state, r));
+    }
+    assert_eq!(
+        state.backlog.selected().map(|r| r.id),
+        Some(expected[5 * 21])
+    );
+    assert_eq!(state.total, Some(500));
+}
+
+#[test]
+fn refresh_keeps_the_view_and_picks_up_what_another_process_imported() {
+    let db = db_with(synthetic(N));
+    let expected = expected_order(&db, "1");
+    let mut h = Harness::new(&db, Keymap::default(), 80, 24);
+    for _ in 0..4 {
+        h.act(Action::PageDown);
+    }
+    h.act(Action::MoveUp);
+    let (visible, selected) = (h.visible(), h.selected());
+    assert_eq!(selected, Some(expected[4 * 21 - 1]));
+    h.act(Action::Refresh);
+    assert_eq!(h.visible(), visible, "same window after a reload");
+    assert_eq!(h.selected(), selected);
+    assert_eq!(position_text(&h.state), format!("row {} of 3,000", 4 * 21));
+
+    // Another tool's report lands while the console is open.
+    tui_support::import_more(&db, "bandit", synthetic(10));
+    h.act(Action::Refresh);
+    assert_eq!(h.state.total, Some(N as u64 + 10));
+    h.act(Action::Top);
+    h.act(Action::Bottom);
+    assert_eq!(position_text(&h.state), "row 3,010 of 3,010");
+}
