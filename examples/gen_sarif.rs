@@ -37,7 +37,12 @@ fn main() {
         std::process::exit(1)
     });
     let results = generator::synthetic(&generator::SEMGREP, seed, count, 5000);
-    if let Err(e) = generator::write_sarif(BufWriter::with_capacity(1 << 20, file), &generator::SEMGREP, results, &opts) {
+    if let Err(e) = generator::write_sarif(
+        BufWriter::with_capacity(1 << 20, file),
+        &generator::SEMGREP,
+        results,
+        &opts,
+    ) {
         eprintln!("gen_sarif: {}: {e}", args[2]);
         std::process::exit(1);
     }

@@ -143,7 +143,12 @@ impl fmt::Display for ConfigError {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -204,39 +209,71 @@ impl Config {
                 message,
             });
         };
-        let team_names: Vec<&str> = self.teams.iter().map(|t| t.get_ref().name.as_str()).collect();
-        let handles: Vec<&str> = self.people.iter().map(|p| p.get_ref().handle.as_str()).collect();
+        let team_names: Vec<&str> = self
+            .teams
+            .iter()
+            .map(|t| t.get_ref().name.as_str())
+            .collect();
+        let handles: Vec<&str> = self
+            .people
+            .iter()
+            .map(|p| p.get_ref().handle.as_str())
+            .collect();
 
         let mut seen = std::collections::HashSet::new();
         for (i, r) in self.repos.iter().enumerate() {
             let repo = r.get_ref();
             if repo.name.trim().is_empty() {
-                at(r.span(), format!("repos[{i}].name"), "must not be empty".into());
+                at(
+                    r.span(),
+                    format!("repos[{i}].name"),
+                    "must not be empty".into(),
+                );
             } else if !seen.insert(repo.name.clone()) {
-                at(r.span(), format!("repos[{i}].name"), format!("repo '{}' is defined twice", repo.name));
+                at(
+                    r.span(),
+                    format!("repos[{i}].name"),
+                    format!("repo '{}' is defined twice", repo.name),
+                );
             }
             if let Some(t) = &repo.team
                 && !team_names.contains(&t.as_str())
             {
-                at(r.span(), format!("repos[{i}].team"), format!("team '{t}' is not defined in [[teams]]"));
+                at(
+                    r.span(),
+                    format!("repos[{i}].team"),
+                    format!("team '{t}' is not defined in [[teams]]"),
+                );
             }
         }
         let mut seen = std::collections::HashSet::new();
         for (i, t) in self.teams.iter().enumerate() {
             let team = t.get_ref();
             if !seen.insert(team.name.clone()) {
-                at(t.span(), format!("teams[{i}].name"), format!("team '{}' is defined twice", team.name));
+                at(
+                    t.span(),
+                    format!("teams[{i}].name"),
+                    format!("team '{}' is defined twice", team.name),
+                );
             }
             for (field, who) in [("champion", &team.champion), ("lead", &team.lead)] {
                 if let Some(h) = who
                     && !handles.contains(&h.as_str())
                 {
-                    at(t.span(), format!("teams[{i}].{field}"), format!("'{h}' is not in [[people]]"));
+                    at(
+                        t.span(),
+                        format!("teams[{i}].{field}"),
+                        format!("'{h}' is not in [[people]]"),
+                    );
                 }
             }
             for m in &team.members {
                 if !handles.contains(&m.as_str()) {
-                    at(t.span(), format!("teams[{i}].members"), format!("'{m}' is not in [[people]]"));
+                    at(
+                        t.span(),
+                        format!("teams[{i}].members"),
+                        format!("'{m}' is not in [[people]]"),
+                    );
                 }
             }
         }
@@ -244,23 +281,39 @@ impl Config {
         for (i, p) in self.people.iter().enumerate() {
             let person = p.get_ref();
             if !seen.insert(person.handle.clone()) {
-                at(p.span(), format!("people[{i}].handle"), format!("'{}' is defined twice", person.handle));
+                at(
+                    p.span(),
+                    format!("people[{i}].handle"),
+                    format!("'{}' is defined twice", person.handle),
+                );
             }
             if let Some(t) = &person.team
                 && !team_names.contains(&t.as_str())
             {
-                at(p.span(), format!("people[{i}].team"), format!("team '{t}' is not defined in [[teams]]"));
+                at(
+                    p.span(),
+                    format!("people[{i}].team"),
+                    format!("team '{t}' is not defined in [[teams]]"),
+                );
             }
             if let Some(d) = &person.left
                 && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
             {
-                at(p.span(), format!("people[{i}].left"), format!("'{d}' is not a date (YYYY-MM-DD)"));
+                at(
+                    p.span(),
+                    format!("people[{i}].left"),
+                    format!("'{d}' is not a date (YYYY-MM-DD)"),
+                );
             }
         }
         for (i, l) in self.lanes.iter().enumerate() {
             let lane = l.get_ref();
             if lane.sla_days <= 0 {
-                at(l.span(), format!("lanes[{i}].sla_days"), "must be a positive number of days".into());
+                at(
+                    l.span(),
+                    format!("lanes[{i}].sla_days"),
+                    "must be a positive number of days".into(),
+                );
             }
             if let Err(e) = crate::query::to_sql(&lane.query) {
                 at(l.span(), format!("lanes[{i}].query"), e.to_string());
@@ -307,7 +360,8 @@ impl Paths {
         let dirs = directories::ProjectDirs::from("dev", "lastmile", "lastmile");
         let need = || {
             dirs.clone().ok_or_else(|| {
-                "cannot find a home directory for lastmile's files; pass --db and --config".to_string()
+                "cannot find a home directory for lastmile's files; pass --db and --config"
+                    .to_string()
             })
         };
         let config_explicit = config.is_some();
@@ -360,7 +414,11 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_with_their_line() {
-        let err = Config::parse("me = \"a\"\n\n[[teams]]\nname = \"x\"\nchampoin = \"y\"\n", "c").unwrap_err();
+        let err = Config::parse(
+            "me = \"a\"\n\n[[teams]]\nname = \"x\"\nchampoin = \"y\"\n",
+            "c",
+        )
+        .unwrap_err();
         assert_eq!(err.diagnostics[0].line, Some(5), "{err}");
         assert!(err.to_string().contains("champoin"), "{err}");
     }
@@ -386,7 +444,13 @@ sla_days = 0
         let keys: Vec<_> = err.diagnostics.iter().map(|d| d.key.as_str()).collect();
         assert_eq!(
             keys,
-            ["teams[0].champion", "people[0].team", "people[0].left", "lanes[0].sla_days", "lanes[0].query"],
+            [
+                "teams[0].champion",
+                "people[0].team",
+                "people[0].left",
+                "lanes[0].sla_days",
+                "lanes[0].query"
+            ],
             "{err}"
         );
         assert_eq!(err.diagnostics[0].line, Some(2));

@@ -45,7 +45,10 @@ pub fn block(s: &str) -> Cow<'_, str> {
 }
 
 fn clean(s: &str, keep_newlines: bool) -> Cow<'_, str> {
-    if !s.chars().any(|c| needs_escape(c, keep_newlines) || (keep_newlines && c == '\t')) {
+    if !s
+        .chars()
+        .any(|c| needs_escape(c, keep_newlines) || (keep_newlines && c == '\t'))
+    {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

@@ -13,7 +13,9 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap() }
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn db(&self) -> PathBuf {
@@ -41,23 +43,45 @@ impl Env {
 
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "lastmile {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "lastmile {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
     fn import_json(&self, file: &Path, repo: &str) -> Value {
-        let out = self.ok(&["import", "--format", "json", "--repo", repo, file.to_str().unwrap()]);
+        let out = self.ok(&[
+            "import",
+            "--format",
+            "json",
+            "--repo",
+            repo,
+            file.to_str().unwrap(),
+        ]);
         serde_json::from_str(out.trim()).unwrap()
     }
 
     fn findings(&self, query: &str) -> Vec<Value> {
-        let out = self.ok(&["findings", "--query", query, "--limit", "1000000", "--format", "json"]);
-        serde_json::from_str::<Value>(&out).unwrap().as_array().unwrap().clone()
+        let out = self.ok(&[
+            "findings", "--query", query, "--limit", "1000000", "--format", "json",
+        ]);
+        serde_json::from_str::<Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
     }
 }
 
 fn sum(scans: &Value, key: &str) -> u64 {
-    scans.as_array().unwrap().iter().map(|s| s[key].as_u64().unwrap()).sum()
+    scans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s[key].as_u64().unwrap())
+        .sum()
 }
 
 #[test]
@@ -66,7 +90,11 @@ fn every_real_and_sample_report_imports_with_the_counts_it_holds() {
     let expected = support::expected_results();
     let mut files = support::files_in("sarif/real");
     files.extend(support::files_in("sarif/samples"));
-    assert!(files.len() > 60, "corpus looks incomplete: {} files", files.len());
+    assert!(
+        files.len() > 60,
+        "corpus looks incomplete: {} files",
+        files.len()
+    );
     for (i, (rel, path)) in files.iter().enumerate() {
         let want = expected
             .get(rel)
@@ -79,13 +107,20 @@ fn every_real_and_sample_report_imports_with_the_counts_it_holds() {
         let scans = &v["scans"];
         assert_eq!(sum(scans, "results"), want, "{rel}: results in the report");
         // On a first import each result is a new finding or repeats one already in this scan.
-        assert_eq!(sum(scans, "new") + sum(scans, "duplicates"), want, "{rel}: {scans}");
+        assert_eq!(
+            sum(scans, "new") + sum(scans, "duplicates"),
+            want,
+            "{rel}: {scans}"
+        );
         assert_eq!(sum(scans, "closed") + sum(scans, "reopened"), 0, "{rel}");
         let stored = env.findings(&format!("repo={repo}")).len() as u64;
         assert_eq!(stored, sum(scans, "new"), "{rel}: stored findings");
         // Placeholder fingerprints (Semgrep's "requires login") must not collapse a report.
         if want > 10 {
-            assert!(stored * 2 > want, "{rel}: only {stored} findings from {want} results");
+            assert!(
+                stored * 2 > want,
+                "{rel}: only {stored} findings from {want} results"
+            );
         }
     }
     let verify = env.ok(&["audit", "verify"]);
@@ -103,11 +138,22 @@ fn edge_cases_import_or_are_refused_with_a_clear_error() {
             continue;
         }
         let name = path.file_name().unwrap().to_str().unwrap();
-        assert!(stderr.contains(name), "{rel}: error must name the file: {stderr}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{rel}: one line: {stderr}");
+        assert!(
+            stderr.contains(name),
+            "{rel}: error must name the file: {stderr}"
+        );
+        assert_eq!(
+            stderr.trim().lines().count(),
+            1,
+            "{rel}: one line: {stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{rel}: {stderr}");
         if let Some(before) = before {
-            assert_eq!(support::dump(&env.db()), before, "{rel}: a refused file must write nothing");
+            assert_eq!(
+                support::dump(&env.db()),
+                before,
+                "{rel}: a refused file must write nothing"
+            );
         }
     }
     let syntax = support::corpus().join("sarif/edge-cases/sarif-sdk__JSON1001.SyntaxError.sarif");
@@ -117,17 +163,24 @@ fn edge_cases_import_or_are_refused_with_a_clear_error() {
     assert!(err.contains("line") && err.contains("column"), "{err}");
     let v1 = support::corpus().join("sarif/edge-cases/sarif-sdk__SARIF-1.0.0__BasicResult.sarif");
     let out = env.run(&["import", v1.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1.0.0"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1.0.0"),
+        "{out:?}"
+    );
 
     // A run that failed, or never ran, must not close what an earlier scan found.
     let env = Env::new();
     let ok = support::corpus().join("sarif/real/njsscan-NodeGoat-c5cb68a7.sarif");
-    let failed = support::corpus().join("sarif/edge-cases/njsscan-NodeGoat-c5cb68a7-failed-run.sarif");
+    let failed =
+        support::corpus().join("sarif/edge-cases/njsscan-NodeGoat-c5cb68a7-failed-run.sarif");
     let first = env.import_json(&ok, "nodegoat");
     let open_before = sum(&first["scans"], "new");
     let v = env.import_json(&failed, "nodegoat");
     assert_eq!(sum(&v["scans"], "closed"), 0, "{v}");
-    assert_eq!(env.findings("repo=nodegoat is:active").len() as u64, open_before);
+    assert_eq!(
+        env.findings("repo=nodegoat is:active").len() as u64,
+        open_before
+    );
 }
 
 #[test]
@@ -139,13 +192,22 @@ fn a_rescan_closes_what_was_fixed_and_keeps_moved_findings() {
     let new = env.import_json(&real.join("bandit-pygoat-19d17cc8.sarif"), "pygoat");
     let s = &new["scans"];
     // SOURCES.md, pair A: 47 persist (27 of them on another line), 1 fixed, 18 new.
-    assert_eq!((sum(s, "seen"), sum(s, "closed"), sum(s, "new")), (47, 1, 18), "{s}");
+    assert_eq!(
+        (sum(s, "seen"), sum(s, "closed"), sum(s, "new")),
+        (47, 1, 18),
+        "{s}"
+    );
     assert!(sum(s, "updated") >= 27, "moved findings are refreshed: {s}");
     assert_eq!(env.findings("repo=pygoat status:fixed").len(), 1);
 
     // The same file again changes nothing.
     let before = support::dump(&env.db());
-    let again = env.ok(&["import", "--repo", "pygoat", real.join("bandit-pygoat-19d17cc8.sarif").to_str().unwrap()]);
+    let again = env.ok(&[
+        "import",
+        "--repo",
+        "pygoat",
+        real.join("bandit-pygoat-19d17cc8.sarif").to_str().unwrap(),
+    ]);
     assert!(again.contains("nothing changed"), "{again}");
     assert_eq!(support::dump(&env.db()), before);
 
@@ -161,7 +223,8 @@ fn malformed_input_names_the_file_and_place_and_writes_nothing() {
     env.import_json(&good, "pygoat");
     let before = support::dump(&env.db());
 
-    let bytes = std::fs::read(support::corpus().join("sarif/real/bandit-pygoat-19d17cc8.sarif")).unwrap();
+    let bytes =
+        std::fs::read(support::corpus().join("sarif/real/bandit-pygoat-19d17cc8.sarif")).unwrap();
     let truncated = env.dir.path().join("truncated.sarif");
     std::fs::write(&truncated, &bytes[..bytes.len() * 2 / 3]).unwrap();
     let wrong_type = env.dir.path().join("wrong-type.sarif");
@@ -179,7 +242,10 @@ fn malformed_input_names_the_file_and_place_and_writes_nothing() {
         let out = env.run(&["import", "--repo", "pygoat", path.to_str().unwrap()]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{}: {err}", path.display());
-        assert!(err.contains(path.file_name().unwrap().to_str().unwrap()), "{err}");
+        assert!(
+            err.contains(path.file_name().unwrap().to_str().unwrap()),
+            "{err}"
+        );
         assert!(err.contains(expect), "{err}");
         assert!(!err.contains("panicked"), "{err}");
         assert_eq!(support::dump(&env.db()), before, "{}", path.display());
@@ -190,33 +256,69 @@ fn malformed_input_names_the_file_and_place_and_writes_nothing() {
 fn stdin_json_fields_stats_and_sorting() {
     let env = Env::new();
     let file = support::corpus().join("sarif/real/semgrep-pygoat-19d17cc8.sarif");
-    let mut child = env.cmd().args(["import", "--repo", "pygoat", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(&std::fs::read(&file).unwrap()).unwrap();
+    let mut child = env
+        .cmd()
+        .args(["import", "--repo", "pygoat", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(&file).unwrap())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("250 results"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("250 results"),
+        "{out:?}"
+    );
 
     let all = env.findings("");
     assert!(all.len() > 200);
-    for key in ["id", "status", "severity", "tool", "rule", "repo", "path", "line", "title"] {
-        assert!(all[0].get(key).is_some(), "finding JSON lacks {key}: {}", all[0]);
+    for key in [
+        "id", "status", "severity", "tool", "rule", "repo", "path", "line", "title",
+    ] {
+        assert!(
+            all[0].get(key).is_some(),
+            "finding JSON lacks {key}: {}",
+            all[0]
+        );
     }
     assert_eq!(all[0]["repo"], "pygoat");
-    assert!(!all.iter().any(|f| f["path"].as_str().is_some_and(|p| p.starts_with('/'))), "paths are repo-relative");
+    assert!(
+        !all.iter()
+            .any(|f| f["path"].as_str().is_some_and(|p| p.starts_with('/'))),
+        "paths are repo-relative"
+    );
 
-    let by_path = env.ok(&["findings", "--sort", "path", "--format", "csv", "--limit", "1000"]);
-    let paths: Vec<String> = by_path.lines().skip(1).map(|l| l.split(',').nth(6).unwrap_or("").to_string()).collect();
+    let by_path = env.ok(&[
+        "findings", "--sort", "path", "--format", "csv", "--limit", "1000",
+    ]);
+    let paths: Vec<String> = by_path
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(6).unwrap_or("").to_string())
+        .collect();
     let mut sorted = paths.clone();
     sorted.sort();
     assert_eq!(paths, sorted);
 
     let stats: Value = serde_json::from_str(&env.ok(&["stats", "--format", "json"])).unwrap();
     assert_eq!(stats["total"].as_u64().unwrap(), all.len() as u64);
-    assert_eq!(stats["by_repo"]["pygoat"].as_u64().unwrap(), all.len() as u64);
+    assert_eq!(
+        stats["by_repo"]["pygoat"].as_u64().unwrap(),
+        all.len() as u64
+    );
 
     let out = env.run(&["findings", "--query", "sev:urgent"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("column 5"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("column 5"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -229,7 +331,10 @@ fn hostile_text_is_escaped_in_tables() {
     let id = escaped[0]["id"].to_string();
     for args in [&["findings"][..], &["show", &id][..], &["stats"][..]] {
         let out = env.ok(args);
-        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'), "{args:?}: {out:?}");
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'),
+            "{args:?}: {out:?}"
+        );
     }
     let table = env.ok(&["findings"]);
     assert!(table.contains("\\u{202e}"), "{table}");
@@ -239,29 +344,49 @@ fn hostile_text_is_escaped_in_tables() {
 #[test]
 fn audit_verify_reports_the_first_broken_link() {
     let env = Env::new();
-    env.import_json(&support::corpus().join("sarif/real/bandit-pygoat-7afef1ab.sarif"), "pygoat");
+    env.import_json(
+        &support::corpus().join("sarif/real/bandit-pygoat-7afef1ab.sarif"),
+        "pygoat",
+    );
     assert!(env.ok(&["audit", "verify"]).contains("49 events"));
     let conn = rusqlite::Connection::open(env.db()).unwrap();
-    conn.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET reason = 'nothing to see' WHERE id = 7;").unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER events_no_update; UPDATE events SET reason = 'nothing to see' WHERE id = 7;",
+    )
+    .unwrap();
     drop(conn);
     let out = env.run(&["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("event #7"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("event #7"),
+        "{out:?}"
+    );
 }
 
 #[test]
 fn config_check_names_lines_and_keys() {
     let env = Env::new();
     let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
-    assert!(env.ok(&["config", "check", example.to_str().unwrap()]).contains("ok"));
+    assert!(
+        env.ok(&["config", "check", example.to_str().unwrap()])
+            .contains("ok")
+    );
     let bad = env.dir.path().join("bad.toml");
-    std::fs::write(&bad, "me = \"a\"\n[[lanes]]\nname = \"x\"\nquery = \"sev:\"\nsla_days = -1\n").unwrap();
+    std::fs::write(
+        &bad,
+        "me = \"a\"\n[[lanes]]\nname = \"x\"\nquery = \"sev:\"\nsla_days = -1\n",
+    )
+    .unwrap();
     let out = env.run(&["config", "check", bad.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(err.contains("bad.toml: line 2: lanes[0].sla_days"), "{err}");
     assert!(err.contains("lanes[0].query"), "{err}");
     // A named config that does not exist is an error, not silently the defaults.
-    let out = env.cmd().args(["--config", "/nonexistent/lastmile.toml", "import", "-"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["--config", "/nonexistent/lastmile.toml", "import", "-"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }

@@ -17,7 +17,10 @@ fn script_parser(
 ) -> Result<(), IngestError> {
     let mut text = String::new();
     r.read_to_string(&mut text).unwrap();
-    let mut info = RunInfo { tool: "scanner".into(), ..Default::default() };
+    let mut info = RunInfo {
+        tool: "scanner".into(),
+        ..Default::default()
+    };
     let mut complete = true;
     let mut fail_after = None;
     let mut rows = Vec::new();
@@ -27,15 +30,24 @@ fn script_parser(
             Some("#tool") => info.tool = parts.next().unwrap().into(),
             Some("#started") => info.started_at = Some(parts.next().unwrap().into()),
             Some("#incomplete") => complete = false,
-            Some("#fail-after") => fail_after = Some(parts.next().unwrap().parse::<usize>().unwrap()),
-            Some(fp) => rows.push((fp.to_string(), parts.next().unwrap_or("1").parse::<i64>().unwrap())),
+            Some("#fail-after") => {
+                fail_after = Some(parts.next().unwrap().parse::<usize>().unwrap())
+            }
+            Some(fp) => rows.push((
+                fp.to_string(),
+                parts.next().unwrap_or("1").parse::<i64>().unwrap(),
+            )),
             None => {}
         }
     }
     emit(ImportEvent::BeginRun(info))?;
     for (i, (fp, line)) in rows.iter().enumerate() {
         if fail_after == Some(i) {
-            return Err(IngestError { file: file.into(), location: format!("line {}", i + 1), message: "bad row".into() });
+            return Err(IngestError {
+                file: file.into(),
+                location: format!("line {}", i + 1),
+                message: "bad row".into(),
+            });
         }
         emit(ImportEvent::Finding(Box::new(ImportedFinding {
             fingerprint: fp.clone(),
@@ -65,7 +77,11 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("t.db")).unwrap();
     let clock = FixedClock::new(at("2026-01-01T00:00:00Z"));
-    Fixture { _dir: dir, store, clock }
+    Fixture {
+        _dir: dir,
+        store,
+        clock,
+    }
 }
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -78,8 +94,15 @@ impl Fixture {
     }
 
     fn import_with(&mut self, report: &str, backfill: bool) -> Result<ImportOutcome, StoreError> {
-        let opts = ImportOptions { source: "test.txt".into(), repo: Some("repo".into()), commit: Some("abc123".into()), actor: "ci".into(), backfill };
-        self.store.import_report(report.as_bytes(), script_parser, &opts, &self.clock)
+        let opts = ImportOptions {
+            source: "test.txt".into(),
+            repo: Some("repo".into()),
+            commit: Some("abc123".into()),
+            actor: "ci".into(),
+            backfill,
+        };
+        self.store
+            .import_report(report.as_bytes(), script_parser, &opts, &self.clock)
     }
 
     fn scan(&mut self, report: &str) -> ScanSummary {
@@ -93,13 +116,24 @@ impl Fixture {
         let s: String = self
             .store
             .raw_connection()
-            .query_row("SELECT status FROM findings WHERE fingerprint = ?1", [fp], |r| r.get(0))
+            .query_row(
+                "SELECT status FROM findings WHERE fingerprint = ?1",
+                [fp],
+                |r| r.get(0),
+            )
             .unwrap();
         s.parse().unwrap()
     }
 
     fn id_of(&self, fp: &str) -> i64 {
-        self.store.raw_connection().query_row("SELECT id FROM findings WHERE fingerprint = ?1", [fp], |r| r.get(0)).unwrap()
+        self.store
+            .raw_connection()
+            .query_row(
+                "SELECT id FROM findings WHERE fingerprint = ?1",
+                [fp],
+                |r| r.get(0),
+            )
+            .unwrap()
     }
 
     /// Every row of every table, as text: "unchanged in content" means this is equal.
@@ -107,11 +141,16 @@ impl Fixture {
         let conn = self.store.raw_connection();
         let mut out = String::new();
         for table in ["scopes", "scans", "findings", "events", "counters"] {
-            let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).unwrap();
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
+                .unwrap();
             let n = stmt.column_count();
             let rows = stmt
                 .query_map([], |r| {
-                    Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
+                    Ok((0..n)
+                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                        .collect::<Vec<_>>()
+                        .join("|"))
                 })
                 .unwrap();
             for row in rows {
@@ -135,7 +174,11 @@ fn new_seen_closed_reopened_across_scans() {
     let fixed = f.store.history(f.id_of("c3")).unwrap();
     let last = fixed.last().unwrap();
     assert_eq!(last.kind, "fixed");
-    assert!(last.payload.contains(&format!("\"scan\":{}", s2.scan_id)) && last.payload.contains("abc123"), "{last:?}");
+    assert!(
+        last.payload.contains(&format!("\"scan\":{}", s2.scan_id))
+            && last.payload.contains("abc123"),
+        "{last:?}"
+    );
 
     f.clock.set(at("2026-01-15T00:00:00Z"));
     let s3 = f.scan("#tool semgrep\na1 10\nb2 20\nc3 30\nd4 40\n");
@@ -151,7 +194,10 @@ fn importing_the_same_report_twice_changes_nothing() {
     f.scan(report);
     let before = f.dump();
     f.clock.set(at("2026-02-01T00:00:00Z"));
-    assert!(matches!(f.import(report).unwrap(), ImportOutcome::Unchanged { .. }));
+    assert!(matches!(
+        f.import(report).unwrap(),
+        ImportOutcome::Unchanged { .. }
+    ));
     assert_eq!(f.dump(), before);
 }
 
@@ -174,8 +220,24 @@ fn a_scan_never_undoes_a_persons_decision() {
     let mut f = fixture();
     f.scan("a1 10\nb2 20\nc3 30\n");
     let (a, b) = (f.id_of("a1"), f.id_of("b2"));
-    f.store.set_status(&[a], Status::FalsePositive, "alice", "test fixture only", &f.clock).unwrap();
-    f.store.set_status(&[b], Status::AcceptedRisk, "alice", "compensating WAF rule", &f.clock).unwrap();
+    f.store
+        .set_status(
+            &[a],
+            Status::FalsePositive,
+            "alice",
+            "test fixture only",
+            &f.clock,
+        )
+        .unwrap();
+    f.store
+        .set_status(
+            &[b],
+            Status::AcceptedRisk,
+            "alice",
+            "compensating WAF rule",
+            &f.clock,
+        )
+        .unwrap();
     f.clock.set(at("2026-01-02T00:00:00Z"));
     // Absent: a decided finding is not closed as fixed.
     f.scan("c3 30\n");
@@ -218,7 +280,12 @@ fn runs_minutes_apart_follow_import_order_and_backfill_is_explicit() {
     let s = f.scan("#started 2026-03-01T00:01:00Z\na1 10\n");
     assert!(!s.out_of_order);
     assert_eq!(s.closed, 1);
-    let ImportOutcome::Imported(s) = f.import_with("#started 2026-03-01T00:09:00Z\nb2 20\nc3 1\n", true).unwrap() else { panic!() };
+    let ImportOutcome::Imported(s) = f
+        .import_with("#started 2026-03-01T00:09:00Z\nb2 20\nc3 1\n", true)
+        .unwrap()
+    else {
+        panic!()
+    };
     assert!(s[0].out_of_order);
     assert_eq!((s[0].new, s[0].closed, s[0].reopened), (1, 0, 0));
     assert_eq!(f.status_of("a1"), Status::Open);
@@ -241,7 +308,10 @@ fn a_failed_import_leaves_the_database_unchanged() {
     let before = f.dump();
     f.clock.set(at("2026-01-05T00:00:00Z"));
     let err = f.import("c3 1\nd4 2\ne5 3\n#fail-after 2\n").unwrap_err();
-    assert!(err.to_string().contains("test.txt") && err.to_string().contains("line 3"), "{err}");
+    assert!(
+        err.to_string().contains("test.txt") && err.to_string().contains("line 3"),
+        "{err}"
+    );
     assert_eq!(f.dump(), before);
 }
 
@@ -249,12 +319,21 @@ fn a_failed_import_leaves_the_database_unchanged() {
 fn the_chain_verifies_and_detects_an_edited_or_deleted_row() {
     let mut f = fixture();
     f.scan("a1 10\nb2 20\nc3 30\n");
-    let ChainReport::Intact { events, .. } = f.store.verify_chain().unwrap() else { panic!() };
+    let ChainReport::Intact { events, .. } = f.store.verify_chain().unwrap() else {
+        panic!()
+    };
     assert_eq!(events, 4, "three created + one scan event");
 
     let conn = f.store.raw_connection();
-    assert!(conn.execute("UPDATE events SET actor = 'mallory' WHERE id = 2", []).is_err(), "append-only trigger");
-    conn.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET actor = 'mallory' WHERE id = 2;").unwrap();
+    assert!(
+        conn.execute("UPDATE events SET actor = 'mallory' WHERE id = 2", [])
+            .is_err(),
+        "append-only trigger"
+    );
+    conn.execute_batch(
+        "DROP TRIGGER events_no_update; UPDATE events SET actor = 'mallory' WHERE id = 2;",
+    )
+    .unwrap();
     match f.store.verify_chain().unwrap() {
         ChainReport::Broken { event_id, problem } => {
             assert_eq!(event_id, 2);
@@ -265,8 +344,14 @@ fn the_chain_verifies_and_detects_an_edited_or_deleted_row() {
 
     let mut g = fixture();
     g.scan("a1 10\nb2 20\nc3 30\n");
-    g.store.raw_connection().execute_batch("DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = 2;").unwrap();
-    assert!(matches!(g.store.verify_chain().unwrap(), ChainReport::Broken { event_id: 3, .. }));
+    g.store
+        .raw_connection()
+        .execute_batch("DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = 2;")
+        .unwrap();
+    assert!(matches!(
+        g.store.verify_chain().unwrap(),
+        ChainReport::Broken { event_id: 3, .. }
+    ));
 }
 
 #[test]
@@ -274,10 +359,16 @@ fn a_database_from_a_newer_lastmile_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
     drop(Store::open(&path).unwrap());
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 999).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 999)
+        .unwrap();
     let err = Store::open(&path).err().expect("must refuse");
     let msg = err.to_string();
-    assert!(msg.contains("t.db") && msg.contains("999") && msg.contains("newer"), "{msg}");
+    assert!(
+        msg.contains("t.db") && msg.contains("999") && msg.contains("newer"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -294,7 +385,15 @@ fn counters_match_a_recount_after_every_kind_of_change() {
     f.scan("a1 11\nd4 40\n");
     check(&f);
     let d = f.id_of("d4");
-    f.store.set_status(&[d], Status::AcceptedRisk, "alice", "WAF rule in place", &f.clock).unwrap();
+    f.store
+        .set_status(
+            &[d],
+            Status::AcceptedRisk,
+            "alice",
+            "WAF rule in place",
+            &f.clock,
+        )
+        .unwrap();
     check(&f);
     f.clock.set(at("2026-01-03T00:00:00Z"));
     f.scan("a1 11\nb2 20\nc3 30\nd4 40\n");
@@ -308,11 +407,34 @@ fn decisions_need_a_reason_and_are_recorded() {
     let mut f = fixture();
     f.scan("a1 10\n");
     let id = f.id_of("a1");
-    assert!(f.store.set_status(&[id], Status::FalsePositive, "bob", "  ", &f.clock).is_err());
-    let changes = f.store.set_status(&[id], Status::FalsePositive, "bob", "only in tests", &f.clock).unwrap();
+    assert!(
+        f.store
+            .set_status(&[id], Status::FalsePositive, "bob", "  ", &f.clock)
+            .is_err()
+    );
+    let changes = f
+        .store
+        .set_status(
+            &[id],
+            Status::FalsePositive,
+            "bob",
+            "only in tests",
+            &f.clock,
+        )
+        .unwrap();
     assert_eq!(changes.len(), 1);
     let h = f.store.history(id).unwrap();
     let last = h.last().unwrap();
-    assert_eq!((last.kind.as_str(), last.actor.as_str(), last.reason.as_deref()), ("status", "bob", Some("only in tests")));
-    assert_eq!(f.store.counts().unwrap().by_status.get("false_positive"), Some(&1));
+    assert_eq!(
+        (
+            last.kind.as_str(),
+            last.actor.as_str(),
+            last.reason.as_deref()
+        ),
+        ("status", "bob", Some("only in tests"))
+    );
+    assert_eq!(
+        f.store.counts().unwrap().by_status.get("false_positive"),
+        Some(&1)
+    );
 }

@@ -9,7 +9,8 @@ use ratatui::style::Color;
 #[test]
 fn colour_depth_detection_table() {
     use ColorDepth as D;
-    let table: &[(Option<&str>, Option<&str>, Option<&str>, ColorDepth)] = &[
+    type Env<'a> = Option<&'a str>;
+    let table: &[(Env, Env, Env, ColorDepth)] = &[
         // NO_COLOR, COLORTERM, TERM -> depth
         (None, None, None, D::Ansi16),
         (None, None, Some("xterm"), D::Ansi16),

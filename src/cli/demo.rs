@@ -27,13 +27,17 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     std::fs::create_dir_all(&dir).wrap_err_with(|| format!("{}: cannot create", dir.display()))?;
     let db = dir.join("demo.db");
     if db == ctx.paths.db {
-        return Err(eyre!("{}: refusing to overwrite your database with the demo", db.display()));
+        return Err(eyre!(
+            "{}: refusing to overwrite your database with the demo",
+            db.display()
+        ));
     }
     // Always rebuilt, so the demo's dates stay relative to today.
     for suffix in ["", "-wal", "-shm"] {
         let p = PathBuf::from(format!("{}{suffix}", db.display()));
         if p.exists() {
-            std::fs::remove_file(&p).wrap_err_with(|| format!("{}: cannot remove old demo", p.display()))?;
+            std::fs::remove_file(&p)
+                .wrap_err_with(|| format!("{}: cannot remove old demo", p.display()))?;
         }
     }
     eprintln!("building the demo backlog in {} ...", db.display());

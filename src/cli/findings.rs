@@ -22,7 +22,9 @@ pub struct Args {
     pub format: Format,
 }
 
-const HEADERS: &[&str] = &["id", "severity", "status", "repo", "tool", "rule", "path", "line", "title"];
+const HEADERS: &[&str] = &[
+    "id", "severity", "status", "repo", "tool", "rule", "path", "line", "title",
+];
 
 fn cells(f: &Finding) -> Vec<String> {
     let r = &f.row;
@@ -40,7 +42,10 @@ fn cells(f: &Finding) -> Vec<String> {
 }
 
 pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
-    let sort: SortKey = args.sort.parse().map_err(|e: String| eyre!("--sort: {e}"))?;
+    let sort: SortKey = args
+        .sort
+        .parse()
+        .map_err(|e: String| eyre!("--sort: {e}"))?;
     let store = ctx.open_store()?;
     let found = store.list(&args.query, sort, args.limit)?;
     let stdout = std::io::stdout();
@@ -95,7 +100,11 @@ pub fn show(ctx: &Context, args: ShowArgs) -> color_eyre::Result<ExitCode> {
     writeln!(out, "  repo      {}   tool {}", s(&r.repo), s(&r.tool))?;
     writeln!(out, "  rule      {}", s(&r.rule))?;
     writeln!(out, "  location  {}", s(&loc))?;
-    for (label, v) in [("cwe", &finding.cwe), ("cve", &finding.cve), ("help", &finding.help_uri)] {
+    for (label, v) in [
+        ("cwe", &finding.cwe),
+        ("cve", &finding.cve),
+        ("help", &finding.help_uri),
+    ] {
         if let Some(v) = v {
             writeln!(out, "  {label:<9} {}", s(v))?;
         }
@@ -110,8 +119,19 @@ pub fn show(ctx: &Context, args: ShowArgs) -> color_eyre::Result<ExitCode> {
     }
     writeln!(out, "\nhistory:")?;
     for e in history {
-        let reason = e.reason.map(|r| format!(" ({})", s(&r))).unwrap_or_default();
-        writeln!(out, "  {} {} by {}{} {}", e.at, e.kind, s(&e.actor), reason, s(&e.payload))?;
+        let reason = e
+            .reason
+            .map(|r| format!(" ({})", s(&r)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {} {} by {}{} {}",
+            e.at,
+            e.kind,
+            s(&e.actor),
+            reason,
+            s(&e.payload)
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

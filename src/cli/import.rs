@@ -64,7 +64,11 @@ pub fn summary_line(source: &str, s: &ScanSummary) -> String {
     } else {
         String::new()
     };
-    let commit = s.commit.as_deref().map(|c| format!(" @ {c}")).unwrap_or_default();
+    let commit = s
+        .commit
+        .as_deref()
+        .map(|c| format!(" @ {c}"))
+        .unwrap_or_default();
     format!(
         "{source}: {} on {}{commit}, scan #{}: {} results, {} new, {} seen again, {} closed, {} reopened, {} updated{dups}{notes}",
         crate::sanitize::line(&s.tool),

@@ -140,7 +140,8 @@ fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerG
 }
 
 fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
-    let paths = Paths::resolve(cli.db.clone(), cli.config.clone()).map_err(color_eyre::eyre::Report::msg)?;
+    let paths = Paths::resolve(cli.db.clone(), cli.config.clone())
+        .map_err(color_eyre::eyre::Report::msg)?;
     let _log = init_logging(&paths);
     tracing::info!(command = ?cli.command.as_ref().map(command_name), "start");
     let ctx = Context {

@@ -36,7 +36,11 @@ fn clip(s: &str, max: usize) -> String {
 pub fn table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| clip(&sanitize::line(c), MAX_CELL)).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| clip(&sanitize::line(c), MAX_CELL))
+                .collect()
+        })
         .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for r in &cells {
@@ -56,7 +60,10 @@ pub fn table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> std
         }
         writeln!(out, "{}", s.trim_end())
     };
-    line(out, &headers.iter().map(|h| h.to_uppercase()).collect::<Vec<_>>())?;
+    line(
+        out,
+        &headers.iter().map(|h| h.to_uppercase()).collect::<Vec<_>>(),
+    )?;
     for r in &cells {
         line(out, r)?;
     }

@@ -28,7 +28,8 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             let mut obj = serde_json::Map::new();
             obj.insert("total".into(), stats.total.into());
             for (name, rows) in groups {
-                let m: serde_json::Map<_, _> = rows.iter().map(|(k, n)| (k.clone(), (*n).into())).collect();
+                let m: serde_json::Map<_, _> =
+                    rows.iter().map(|(k, n)| (k.clone(), (*n).into())).collect();
                 obj.insert(format!("by_{name}"), m.into());
             }
             serde_json::to_writer_pretty(&mut out, &obj)?;
@@ -37,7 +38,10 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         Format::Csv => {
             let rows: Vec<Vec<String>> = groups
                 .iter()
-                .flat_map(|(g, rows)| rows.iter().map(move |(k, n)| vec![g.to_string(), k.clone(), n.to_string()]))
+                .flat_map(|(g, rows)| {
+                    rows.iter()
+                        .map(move |(k, n)| vec![g.to_string(), k.clone(), n.to_string()])
+                })
                 .collect();
             output::csv(&mut out, &["group", "value", "count"], &rows)?;
         }
@@ -45,7 +49,10 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             writeln!(out, "{} findings", stats.total)?;
             for (name, rows) in groups {
                 writeln!(out)?;
-                let rows: Vec<Vec<String>> = rows.iter().map(|(k, n)| vec![k.clone(), n.to_string()]).collect();
+                let rows: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|(k, n)| vec![k.clone(), n.to_string()])
+                    .collect();
                 output::table(&mut out, &[name, "count"], &rows)?;
             }
         }

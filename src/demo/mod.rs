@@ -32,10 +32,30 @@ const WEEKS: i64 = 26;
 
 /// Real reports shipped in assets/demo (see its SOURCES.md): (file, repo, days ago).
 const REAL: &[(&str, &[u8], &str, i64)] = &[
-    ("bandit-pygoat-7afef1ab.sarif", include_bytes!("../../assets/demo/bandit-pygoat-7afef1ab.sarif"), "pygoat", 75),
-    ("checkov-pygoat-19d17cc8.sarif", include_bytes!("../../assets/demo/checkov-pygoat-19d17cc8.sarif"), "pygoat", 20),
-    ("bandit-pygoat-19d17cc8.sarif", include_bytes!("../../assets/demo/bandit-pygoat-19d17cc8.sarif"), "pygoat", 20),
-    ("hostile.sarif", include_bytes!("../../assets/demo/hostile.sarif"), "untrusted-input", 3),
+    (
+        "bandit-pygoat-7afef1ab.sarif",
+        include_bytes!("../../assets/demo/bandit-pygoat-7afef1ab.sarif"),
+        "pygoat",
+        75,
+    ),
+    (
+        "checkov-pygoat-19d17cc8.sarif",
+        include_bytes!("../../assets/demo/checkov-pygoat-19d17cc8.sarif"),
+        "pygoat",
+        20,
+    ),
+    (
+        "bandit-pygoat-19d17cc8.sarif",
+        include_bytes!("../../assets/demo/bandit-pygoat-19d17cc8.sarif"),
+        "pygoat",
+        20,
+    ),
+    (
+        "hostile.sarif",
+        include_bytes!("../../assets/demo/hostile.sarif"),
+        "untrusted-input",
+        3,
+    ),
 ];
 
 #[derive(Debug, Clone)]
@@ -97,13 +117,25 @@ pub fn build(db: &Path, now: DateTime<Utc>, seed: u64) -> Result<DemoSummary, St
             generator::write_sarif(&mut buf, tool, live, &opts)
                 .map_err(|e| StoreError::Invalid(format!("demo generator: {e}")))?;
             clock.set(at);
-            import_bytes(&mut store, &buf, &format!("demo/{repo}/{}-week{}.sarif", tool.name, WEEKS - week), repo, &clock)?;
+            import_bytes(
+                &mut store,
+                &buf,
+                &format!("demo/{repo}/{}-week{}.sarif", tool.name, WEEKS - week),
+                repo,
+                &clock,
+            )?;
             summary.scans += 1;
         }
     }
     for (name, bytes, repo, days) in REAL {
         clock.set(now - Duration::days(*days));
-        import_bytes(&mut store, bytes, &format!("assets/demo/{name}"), repo, &clock)?;
+        import_bytes(
+            &mut store,
+            bytes,
+            &format!("assets/demo/{name}"),
+            repo,
+            &clock,
+        )?;
         summary.scans += 1;
     }
     decide(&mut store, &clock, now, &mut rng)?;
@@ -113,16 +145,59 @@ pub fn build(db: &Path, now: DateTime<Utc>, seed: u64) -> Result<DemoSummary, St
 
 /// People's decisions on part of the open backlog, so the audit trail has someone in it.
 const DECISIONS: &[(Status, f64, &str, &[&str])] = &[
-    (Status::Triaged, 0.12, "dana", &["Confirmed: reachable from the public API.", "Reproduced locally; real issue."]),
-    (Status::InProgress, 0.05, "erik", &["Fix in progress on a branch.", "Picked up this sprint."]),
-    (Status::FalsePositive, 0.04, "alice", &["Test fixture, never deployed.", "Input is a constant; not user-controlled.", "Sanitized by the ORM layer above."]),
-    (Status::AcceptedRisk, 0.02, "bob", &["Internal admin tool behind VPN; compensating control: SSO + IP allow-list. Revisit next quarter."]),
-    (Status::Deferred, 0.02, "bob", &["Blocked on the vendor upgrade; revisit after the release freeze."]),
+    (
+        Status::Triaged,
+        0.12,
+        "dana",
+        &[
+            "Confirmed: reachable from the public API.",
+            "Reproduced locally; real issue.",
+        ],
+    ),
+    (
+        Status::InProgress,
+        0.05,
+        "erik",
+        &["Fix in progress on a branch.", "Picked up this sprint."],
+    ),
+    (
+        Status::FalsePositive,
+        0.04,
+        "alice",
+        &[
+            "Test fixture, never deployed.",
+            "Input is a constant; not user-controlled.",
+            "Sanitized by the ORM layer above.",
+        ],
+    ),
+    (
+        Status::AcceptedRisk,
+        0.02,
+        "bob",
+        &[
+            "Internal admin tool behind VPN; compensating control: SSO + IP allow-list. Revisit next quarter.",
+        ],
+    ),
+    (
+        Status::Deferred,
+        0.02,
+        "bob",
+        &["Blocked on the vendor upgrade; revisit after the release freeze."],
+    ),
 ];
 
-fn decide(store: &mut Store, clock: &FixedClock, now: DateTime<Utc>, rng: &mut ChaCha8Rng) -> Result<(), StoreError> {
+fn decide(
+    store: &mut Store,
+    clock: &FixedClock,
+    now: DateTime<Utc>,
+    rng: &mut ChaCha8Rng,
+) -> Result<(), StoreError> {
     let open: Vec<i64> = store
-        .list("status:open -repo:untrusted-input", crate::store::SortKey::DEFAULT, usize::MAX >> 1)?
+        .list(
+            "status:open -repo:untrusted-input",
+            crate::store::SortKey::DEFAULT,
+            usize::MAX >> 1,
+        )?
         .iter()
         .map(|f| f.row.id)
         .collect();
@@ -144,12 +219,22 @@ fn decide(store: &mut Store, clock: &FixedClock, now: DateTime<Utc>, rng: &mut C
 }
 
 /// One week of a codebase's life: some findings fixed, some new, now and then one comes back.
-fn evolve(pop: &mut Vec<Issue>, tool: &ToolProfile, size: usize, first: bool, rng: &mut ChaCha8Rng, serial: &mut u64) {
+fn evolve(
+    pop: &mut Vec<Issue>,
+    tool: &ToolProfile,
+    size: usize,
+    first: bool,
+    rng: &mut ChaCha8Rng,
+    serial: &mut u64,
+) {
     let files = (size as u64 / 3).max(5);
     let mut add = |pop: &mut Vec<Issue>, rng: &mut ChaCha8Rng| {
         *serial += 1;
         let result = generator::synthetic_result(tool, *serial, files, rng);
-        pop.push(Issue { result, alive: true });
+        pop.push(Issue {
+            result,
+            alive: true,
+        });
     };
     if first {
         for _ in 0..size * 2 / 3 {
@@ -160,7 +245,11 @@ fn evolve(pop: &mut Vec<Issue>, tool: &ToolProfile, size: usize, first: bool, rn
     for issue in pop.iter_mut() {
         if issue.alive {
             // Worse findings get fixed a little faster, as they should.
-            let p = if issue.result.message.contains("SQL") { 0.06 } else { 0.035 };
+            let p = if issue.result.message.contains("SQL") {
+                0.06
+            } else {
+                0.035
+            };
             if rng.random_bool(p) {
                 issue.alive = false;
             } else if rng.random_bool(0.1) {
@@ -185,7 +274,9 @@ mod tests {
     fn demo_has_history_several_repos_and_tools() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("demo.db");
-        let now = DateTime::parse_from_rfc3339("2026-11-01T12:00:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-11-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let s = build(&db, now, 42).unwrap();
         assert!(s.findings > 2000, "{s:?}");
         let store = Store::open(&db).unwrap();
@@ -193,10 +284,22 @@ mod tests {
         assert!(stats.by_repo.len() >= 6, "{stats:?}");
         assert!(stats.by_tool.len() >= 5, "{stats:?}");
         let statuses: Vec<_> = stats.by_status.iter().map(|(s, _)| s.as_str()).collect();
-        for expected in ["open", "fixed", "triaged", "false_positive", "accepted_risk"] {
-            assert!(statuses.contains(&expected), "{expected} missing: {statuses:?}");
+        for expected in [
+            "open",
+            "fixed",
+            "triaged",
+            "false_positive",
+            "accepted_risk",
+        ] {
+            assert!(
+                statuses.contains(&expected),
+                "{expected} missing: {statuses:?}"
+            );
         }
         assert!(store.count("status:open path:src/admin*").is_ok());
-        assert!(matches!(store.verify_chain().unwrap(), crate::store::ChainReport::Intact { .. }));
+        assert!(matches!(
+            store.verify_chain().unwrap(),
+            crate::store::ChainReport::Intact { .. }
+        ));
     }
 }

@@ -72,12 +72,6 @@ pub struct ImportedFinding {
     pub fixes: Option<String>,
 }
 
-impl Default for Severity {
-    fn default() -> Self {
-        Severity::Medium
-    }
-}
-
 /// A report that cannot be imported: which file, where in it, what is wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct IngestError {

@@ -2,11 +2,25 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How bad a finding is by the scanner's (or a person's) account. Ordered: `Info < ... < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+/// The default is SARIF's: a result with no level is a warning, i.e. medium.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
     Low,
+    #[default]
     Medium,
     High,
     Critical,

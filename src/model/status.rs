@@ -94,7 +94,10 @@ impl FromStr for Status {
             .find(|st| st.as_str() == norm)
             .ok_or_else(|| {
                 let names: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
-                format!("unknown status '{s}' (expected one of {})", names.join(", "))
+                format!(
+                    "unknown status '{s}' (expected one of {})",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -107,10 +110,17 @@ mod tests {
     fn every_status_round_trips_and_has_one_class() {
         for s in Status::ALL {
             assert_eq!(s.as_str().parse::<Status>().unwrap(), s);
-            let classes = [s.is_active(), s.is_resolved_by_code(), s.is_human_decision()];
+            let classes = [
+                s.is_active(),
+                s.is_resolved_by_code(),
+                s.is_human_decision(),
+            ];
             assert_eq!(classes.iter().filter(|c| **c).count(), 1, "{s}");
         }
-        assert_eq!("false-positive".parse::<Status>().unwrap(), Status::FalsePositive);
+        assert_eq!(
+            "false-positive".parse::<Status>().unwrap(),
+            Status::FalsePositive
+        );
         assert!("nope".parse::<Status>().is_err());
     }
 }

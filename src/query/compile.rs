@@ -26,14 +26,17 @@ pub const FIELDS: &[&str] = &[
 ];
 
 pub fn compile(expr: &Expr) -> Result<Compiled, QueryError> {
-    let mut c = Compiled { sql: String::new(), params: Vec::new() };
+    let mut c = Compiled {
+        sql: String::new(),
+        params: Vec::new(),
+    };
     emit(expr, &mut c)?;
     Ok(c)
 }
 
 fn emit(expr: &Expr, c: &mut Compiled) -> Result<(), QueryError> {
     match expr {
-        Expr::All => c.sql.push_str("1"),
+        Expr::All => c.sql.push('1'),
         Expr::Term(t) => term(t, c)?,
         Expr::Not(inner) => {
             c.sql.push_str("NOT (");
@@ -41,7 +44,11 @@ fn emit(expr: &Expr, c: &mut Compiled) -> Result<(), QueryError> {
             c.sql.push(')');
         }
         Expr::And(parts) | Expr::Or(parts) => {
-            let joiner = if matches!(expr, Expr::And(_)) { " AND " } else { " OR " };
+            let joiner = if matches!(expr, Expr::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
             c.sql.push('(');
             for (i, p) in parts.iter().enumerate() {
                 if i > 0 {
@@ -56,7 +63,10 @@ fn emit(expr: &Expr, c: &mut Compiled) -> Result<(), QueryError> {
 }
 
 fn err(column: usize, message: impl Into<String>) -> QueryError {
-    QueryError { column, message: message.into() }
+    QueryError {
+        column,
+        message: message.into(),
+    }
 }
 
 fn cmp_sql(op: Op) -> &'static str {
@@ -72,7 +82,9 @@ fn cmp_sql(op: Op) -> &'static str {
 
 /// `%` and `_` in user text are literal, not wildcards.
 fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 fn has_glob(s: &str) -> bool {
@@ -87,7 +99,10 @@ fn term(t: &Term, c: &mut Compiled) -> Result<(), QueryError> {
         if matches!(t.op, Op::Match | Op::Eq | Op::Ne) {
             Ok(())
         } else {
-            Err(err(t.column, format!("'{field}' takes ':' (or '=' / '!='), not a comparison")))
+            Err(err(
+                t.column,
+                format!("'{field}' takes ':' (or '=' / '!='), not a comparison"),
+            ))
         }
     };
     match field {
@@ -96,7 +111,12 @@ fn term(t: &Term, c: &mut Compiled) -> Result<(), QueryError> {
             let values = values.map_err(|m| err(t.value_column, m))?;
             if values.len() > 1 {
                 only_match(t)?;
-                in_list(c, "severity", t.op == Op::Ne, values.iter().map(|s| Value::Integer(s.rank())));
+                in_list(
+                    c,
+                    "severity",
+                    t.op == Op::Ne,
+                    values.iter().map(|s| Value::Integer(s.rank())),
+                );
             } else {
                 c.sql.push_str(&format!("severity {} ?", cmp_sql(t.op)));
                 c.params.push(Value::Integer(values[0].rank()));
@@ -107,12 +127,25 @@ fn term(t: &Term, c: &mut Compiled) -> Result<(), QueryError> {
             let mut statuses = Vec::new();
             for v in t.value.split(',') {
                 match v.to_ascii_lowercase().as_str() {
-                    "active" | "unresolved" => statuses.extend(Status::ALL.into_iter().filter(|s| s.is_active())),
-                    "closed" | "resolved" => statuses.extend(Status::ALL.into_iter().filter(|s| !s.is_active())),
-                    other => statuses.push(other.parse::<Status>().map_err(|m| err(t.value_column, m))?),
+                    "active" | "unresolved" => {
+                        statuses.extend(Status::ALL.into_iter().filter(|s| s.is_active()))
+                    }
+                    "closed" | "resolved" => {
+                        statuses.extend(Status::ALL.into_iter().filter(|s| !s.is_active()))
+                    }
+                    other => statuses.push(
+                        other
+                            .parse::<Status>()
+                            .map_err(|m| err(t.value_column, m))?,
+                    ),
                 }
             }
-            in_list(c, "status", t.op == Op::Ne, statuses.iter().map(|s| Value::Text(s.as_str().into())));
+            in_list(
+                c,
+                "status",
+                t.op == Op::Ne,
+                statuses.iter().map(|s| Value::Text(s.as_str().into())),
+            );
         }
         "tool" => prefix_or_glob(t, c, "tool")?,
         "rule" => prefix_or_glob(t, c, "rule")?,
@@ -126,21 +159,29 @@ fn term(t: &Term, c: &mut Compiled) -> Result<(), QueryError> {
             }
             // Stored as a comma-separated list: match a whole element.
             let neg = if t.op == Op::Ne { "NOT " } else { "" };
-            c.sql.push_str(&format!("{neg}(',' || IFNULL({field}, '') || ',') LIKE ? ESCAPE '\\'"));
-            c.params.push(Value::Text(format!("%,{},%", like_escape(&v))));
+            c.sql.push_str(&format!(
+                "{neg}(',' || IFNULL({field}, '') || ',') LIKE ? ESCAPE '\\'"
+            ));
+            c.params
+                .push(Value::Text(format!("%,{},%", like_escape(&v))));
         }
         "id" | "line" => {
-            let n: i64 = t
-                .value
-                .parse()
-                .map_err(|_| err(t.value_column, format!("'{field}' needs a whole number, not '{}'", t.value)))?;
+            let n: i64 = t.value.parse().map_err(|_| {
+                err(
+                    t.value_column,
+                    format!("'{field}' needs a whole number, not '{}'", t.value),
+                )
+            })?;
             let col = if field == "id" { "id" } else { "start_line" };
             c.sql.push_str(&format!("{col} {} ?", cmp_sql(t.op)));
             c.params.push(Value::Integer(n));
         }
         "text" => text(t, c)?,
         other => {
-            return Err(err(t.column, format!("unknown field '{other}' (fields: {})", FIELDS.join(", "))));
+            return Err(err(
+                t.column,
+                format!("unknown field '{other}' (fields: {})", FIELDS.join(", ")),
+            ));
         }
     }
     Ok(())
@@ -169,9 +210,15 @@ fn prefix_or_glob(t: &Term, c: &mut Compiled, col: &str) -> Result<(), QueryErro
         }
         Op::Match => {
             c.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\'"));
-            c.params.push(Value::Text(format!("{}%", like_escape(&t.value))));
+            c.params
+                .push(Value::Text(format!("{}%", like_escape(&t.value))));
         }
-        _ => return Err(err(t.column, format!("'{col}' takes ':' or '=', not a comparison"))),
+        _ => {
+            return Err(err(
+                t.column,
+                format!("'{col}' takes ':' or '=', not a comparison"),
+            ));
+        }
     }
     Ok(())
 }
@@ -186,6 +233,7 @@ fn text(t: &Term, c: &mut Compiled) -> Result<(), QueryError> {
     c.sql.push_str(&format!(
         "(title LIKE ?{n} ESCAPE '\\' OR message LIKE ?{n} ESCAPE '\\' OR rule LIKE ?{n} ESCAPE '\\' OR IFNULL(path, '') LIKE ?{n} ESCAPE '\\')"
     ));
-    c.params.push(Value::Text(format!("%{}%", like_escape(&t.value))));
+    c.params
+        .push(Value::Text(format!("%{}%", like_escape(&t.value))));
     Ok(())
 }

@@ -45,14 +45,25 @@ enum Tok {
 
 pub fn parse(input: &str) -> Result<Expr, QueryError> {
     let toks = tokenize(input)?;
-    let mut p = Parser { toks, pos: 0, end_col: input.chars().count() + 1 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        end_col: input.chars().count() + 1,
+    };
     if p.toks.is_empty() {
         return Ok(Expr::All);
     }
     let e = p.or()?;
     if let Some((tok, col)) = p.toks.get(p.pos) {
-        let what = if *tok == Tok::RParen { "unmatched ')'" } else { "unexpected input" };
-        return Err(QueryError { column: *col, message: what.into() });
+        let what = if *tok == Tok::RParen {
+            "unmatched ')'"
+        } else {
+            "unexpected input"
+        };
+        return Err(QueryError {
+            column: *col,
+            message: what.into(),
+        });
     }
     Ok(e)
 }
@@ -69,7 +80,10 @@ impl Parser {
     }
 
     fn col(&self) -> usize {
-        self.toks.get(self.pos).map(|(_, c)| *c).unwrap_or(self.end_col)
+        self.toks
+            .get(self.pos)
+            .map(|(_, c)| *c)
+            .unwrap_or(self.end_col)
     }
 
     fn or(&mut self) -> Result<Expr, QueryError> {
@@ -78,7 +92,11 @@ impl Parser {
             self.pos += 1;
             parts.push(self.and()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::Or(parts)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, QueryError> {
@@ -90,7 +108,10 @@ impl Parser {
             parts.push(self.unary()?);
         }
         match parts.len() {
-            0 => Err(QueryError { column: self.col(), message: "expected a term here".into() }),
+            0 => Err(QueryError {
+                column: self.col(),
+                message: "expected a term here".into(),
+            }),
             1 => Ok(parts.remove(0)),
             _ => Ok(Expr::And(parts)),
         }
@@ -107,7 +128,10 @@ impl Parser {
                 self.pos += 1;
                 let e = self.or()?;
                 if self.peek() != Some(&Tok::RParen) {
-                    return Err(QueryError { column: open, message: "'(' is never closed".into() });
+                    return Err(QueryError {
+                        column: open,
+                        message: "'(' is never closed".into(),
+                    });
                 }
                 self.pos += 1;
                 Ok(e)
@@ -117,7 +141,10 @@ impl Parser {
                 self.pos += 1;
                 Ok(Expr::Term(t))
             }
-            _ => Err(QueryError { column: self.col(), message: "expected a term here".into() }),
+            _ => Err(QueryError {
+                column: self.col(),
+                message: "expected a term here".into(),
+            }),
         }
     }
 }
@@ -162,7 +189,16 @@ fn read_term(chars: &[char], start: usize) -> Result<(Term, usize), QueryError> 
     let col = start + 1;
     if chars[start] == '"' {
         let (value, next) = read_quoted(chars, start)?;
-        return Ok((Term { field: None, op: Op::Match, value, column: col, value_column: col }, next));
+        return Ok((
+            Term {
+                field: None,
+                op: Op::Match,
+                value,
+                column: col,
+                value_column: col,
+            },
+            next,
+        ));
     }
     // A field name is letters, digits, '-' and '_' followed by an operator.
     let mut j = start;
@@ -193,12 +229,33 @@ fn read_term(chars: &[char], start: usize) -> Result<(Term, usize), QueryError> 
             read_bare(chars, vstart)
         };
         if value.is_empty() {
-            return Err(QueryError { column: value_column, message: format!("'{field}' needs a value") });
+            return Err(QueryError {
+                column: value_column,
+                message: format!("'{field}' needs a value"),
+            });
         }
-        return Ok((Term { field: Some(field), op, value, column: col, value_column }, next));
+        return Ok((
+            Term {
+                field: Some(field),
+                op,
+                value,
+                column: col,
+                value_column,
+            },
+            next,
+        ));
     }
     let (value, next) = read_bare(chars, start);
-    Ok((Term { field: None, op: Op::Match, value, column: col, value_column: col }, next))
+    Ok((
+        Term {
+            field: None,
+            op: Op::Match,
+            value,
+            column: col,
+            value_column: col,
+        },
+        next,
+    ))
 }
 
 fn read_bare(chars: &[char], start: usize) -> (String, usize) {
@@ -225,7 +282,10 @@ fn read_quoted(chars: &[char], start: usize) -> Result<(String, usize), QueryErr
             }
         }
     }
-    Err(QueryError { column: start + 1, message: "quote is never closed".into() })
+    Err(QueryError {
+        column: start + 1,
+        message: "quote is never closed".into(),
+    })
 }
 
 #[cfg(test)]
@@ -255,7 +315,9 @@ mod tests {
         assert!(matches!(&parts[1], Expr::Or(_)));
         let t = term(&parts[2]);
         assert_eq!((t.op, t.value.as_str()), (Op::Ge, "10"));
-        let Expr::Not(inner) = parse("NOT x").unwrap() else { panic!() };
+        let Expr::Not(inner) = parse("NOT x").unwrap() else {
+            panic!()
+        };
         assert_eq!(term(&inner).value, "x");
         assert_eq!(parse("   ").unwrap(), Expr::All);
     }

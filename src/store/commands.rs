@@ -36,9 +36,11 @@ impl Store {
         let mut counters = CounterDeltas::default();
         for &id in ids {
             let found: Option<(String, i64)> = txn
-                .query_row("SELECT status, severity FROM findings WHERE id = ?1", [id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    "SELECT status, severity FROM findings WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
             let (from, severity) =
                 found.ok_or_else(|| StoreError::Invalid(format!("no finding with id {id}")))?;
@@ -47,7 +49,10 @@ impl Store {
             if from == to {
                 continue;
             }
-            txn.execute("UPDATE findings SET status = ?2 WHERE id = ?1", params![id, to.as_str()])?;
+            txn.execute(
+                "UPDATE findings SET status = ?2 WHERE id = ?1",
+                params![id, to.as_str()],
+            )?;
             counters.moved((from, severity), (to, severity));
             let payload = serde_json::json!({ "from": from, "to": to }).to_string();
             events.append(

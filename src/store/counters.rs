@@ -44,9 +44,8 @@ impl CounterDeltas {
 
 /// Recounts from the findings table: for tests that check the counters never drift.
 pub fn recount(conn: &Connection) -> Result<Vec<(String, i64, i64)>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT status, severity, COUNT(*) FROM findings GROUP BY 1, 2 ORDER BY 1, 2",
-    )?;
+    let mut stmt = conn
+        .prepare("SELECT status, severity, COUNT(*) FROM findings GROUP BY 1, 2 ORDER BY 1, 2")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

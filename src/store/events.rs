@@ -62,9 +62,11 @@ impl EventWriter {
     /// Reads the current head; call inside the transaction that will append.
     pub fn new(conn: &Connection) -> Result<Self, StoreError> {
         let last: Option<(i64, Hash)> = conn
-            .query_row("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         let (last_id, head) = last.unwrap_or((0, GENESIS));
         Ok(EventWriter {

@@ -1,9 +1,9 @@
 //! The SQLite store: the only module that speaks SQL. Every change of state goes through a
 //! command here that updates the current-state tables and appends its event in one transaction.
 
-pub mod events;
 mod commands;
 pub mod counters;
+pub mod events;
 mod import;
 mod migrations;
 mod queries;
@@ -57,7 +57,10 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Invalid(format!("{}: cannot create directory: {e}", parent.display()))
+                StoreError::Invalid(format!(
+                    "{}: cannot create directory: {e}",
+                    parent.display()
+                ))
             })?;
         }
         let display = path.display().to_string();

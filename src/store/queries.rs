@@ -190,9 +190,8 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
         status: status.parse().map_err(|e: String| {
             rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
         })?,
-        severity: Severity::from_rank(sev).ok_or_else(|| {
-            rusqlite::Error::IntegralValueOutOfRange(2, sev)
-        })?,
+        severity: Severity::from_rank(sev)
+            .ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(2, sev))?,
         tool: r.get(3)?,
         rule: r.get(4)?,
         repo: r.get(5)?,
@@ -208,7 +207,10 @@ impl Store {
     /// One window of the backlog. Reads only `limit` rows however large the table is
     /// (as long as the sort has an index and the filter is not too selective).
     pub fn page(&self, req: &PageRequest) -> Result<Page, StoreError> {
-        let Compiled { sql: filter, mut params } = query::to_sql(&req.query)?;
+        let Compiled {
+            sql: filter,
+            mut params,
+        } = query::to_sql(&req.query)?;
         let expr = req.sort.field.expr();
         // Walking backwards (towards the start) reads in reverse order, then flips.
         let backwards = matches!(req.anchor, Anchor::End | Anchor::Before(_));
@@ -234,7 +236,12 @@ impl Store {
     }
 
     /// The first `limit` findings of a query in sort order (the CLI's listing).
-    pub fn list(&self, query: &str, sort: SortKey, limit: usize) -> Result<Vec<Finding>, StoreError> {
+    pub fn list(
+        &self,
+        query: &str,
+        sort: SortKey,
+        limit: usize,
+    ) -> Result<Vec<Finding>, StoreError> {
         let page = self.page(&PageRequest {
             query: query.to_string(),
             sort,
@@ -267,7 +274,11 @@ impl Store {
             .conn
             .prepare_cached("SELECT status, severity, n FROM counters WHERE n > 0")?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
         for row in rows {
             let (status, sev, n) = row?;

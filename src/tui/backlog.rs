@@ -29,13 +29,13 @@ pub enum FetchKind {
     Start,
     /// Replace the buffer with the last rows.
     End,
-    /// Extend the buffer after this row (its last).
-    After(FindingRow),
+    /// Extend the buffer after this row (its last). Boxed: requests travel by value.
+    After(Box<FindingRow>),
     /// Extend the buffer before this row (its first).
-    Before(FindingRow),
+    Before(Box<FindingRow>),
     /// Replace the buffer with the rows after this one (the row above the view), keeping the
     /// view where it was; `None` reloads from the start.
-    Reload(Option<FindingRow>),
+    Reload(Option<Box<FindingRow>>),
 }
 
 impl Fetch {
@@ -43,8 +43,8 @@ impl Fetch {
         match &self.kind {
             FetchKind::Start | FetchKind::Reload(None) => Anchor::Start,
             FetchKind::End => Anchor::End,
-            FetchKind::After(r) | FetchKind::Reload(Some(r)) => Anchor::After(r.clone()),
-            FetchKind::Before(r) => Anchor::Before(r.clone()),
+            FetchKind::After(r) | FetchKind::Reload(Some(r)) => Anchor::After((**r).clone()),
+            FetchKind::Before(r) => Anchor::Before((**r).clone()),
         }
     }
 
@@ -179,7 +179,7 @@ impl Backlog {
         let anchor = if self.offset == 0 {
             None
         } else {
-            Some(self.rows[self.offset - 1].clone())
+            Some(Box::new(self.rows[self.offset - 1].clone()))
         };
         self.reload = Some((self.cursor - self.offset, first));
         self.reset(FetchKind::Reload(anchor), height)
@@ -263,25 +263,29 @@ impl Backlog {
         }
         let margin = height.max(1);
         let limit = fetch_size(height);
-        if !self.at_end && !self.pending_fwd && self.rows.len() < self.offset + height + margin {
-            if let Some(last) = self.rows.last() {
-                self.pending_fwd = true;
-                out.push(Fetch {
-                    generation: self.generation,
-                    kind: FetchKind::After(last.clone()),
-                    limit,
-                });
-            }
+        if !self.at_end
+            && !self.pending_fwd
+            && self.rows.len() < self.offset + height + margin
+            && let Some(last) = self.rows.last()
+        {
+            self.pending_fwd = true;
+            out.push(Fetch {
+                generation: self.generation,
+                kind: FetchKind::After(Box::new(last.clone())),
+                limit,
+            });
         }
-        if !self.at_start && !self.pending_bwd && self.offset < margin {
-            if let Some(first) = self.rows.first() {
-                self.pending_bwd = true;
-                out.push(Fetch {
-                    generation: self.generation,
-                    kind: FetchKind::Before(first.clone()),
-                    limit,
-                });
-            }
+        if !self.at_start
+            && !self.pending_bwd
+            && self.offset < margin
+            && let Some(first) = self.rows.first()
+        {
+            self.pending_bwd = true;
+            out.push(Fetch {
+                generation: self.generation,
+                kind: FetchKind::Before(Box::new(first.clone())),
+                limit,
+            });
         }
         out
     }

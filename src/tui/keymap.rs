@@ -248,8 +248,9 @@ impl Keymap {
 
     /// Two actions on one key in one context: the second would never run.
     fn conflicts(&self, overrides: &BTreeMap<String, Vec<String>>) -> Vec<(String, String)> {
-        // (blamed action, key, other action) -> the contexts where they clash
-        let mut clashes: Vec<((Action, Key, Action), Vec<&str>)> = Vec::new();
+        // (blamed action, key, other action) and the contexts where they clash.
+        type Clash = (Action, Key, Action);
+        let mut clashes: Vec<(Clash, Vec<&str>)> = Vec::new();
         for ctx in Context::ALL {
             let mut owner: Vec<(Key, Action)> = Vec::new();
             for action in Action::all().filter(|a| a.applies_in(ctx)) {

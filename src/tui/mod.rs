@@ -53,10 +53,10 @@ pub fn run(db: &Path, config: &Config) -> color_eyre::Result<()> {
         .build()
         .wrap_err("cannot start the console's event loop")?;
 
-    let mut terminal = ratatui::try_init().wrap_err("cannot set up the terminal")?;
-    // Restores on every way out of this function, `?` included; panics are covered by the hook
-    // `try_init` installed.
+    // Restores on every way out of this function, `?` included (even a half-done `try_init`,
+    // which can fail after raw mode is on); panics are covered by the hook `try_init` installs.
     let _restore = RestoreOnDrop;
+    let mut terminal = ratatui::try_init().wrap_err("cannot set up the terminal")?;
     let size = terminal.size()?;
     let mut state = State::new(keymap, theme, size.width, size.height);
     state.utc_offset = *chrono::Local::now().offset();

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 /// ../shared/corpus; the tests need it and say so loudly when it is missing.
 pub fn corpus() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    assert!(p.is_dir(), "the test corpus is missing: expected {} (clone with ../shared beside it)", p.display());
+    assert!(
+        p.is_dir(),
+        "the test corpus is missing: expected {} (clone with ../shared beside it)",
+        p.display()
+    );
     p
 }
 
@@ -28,9 +32,18 @@ pub fn expected_results() -> BTreeMap<String, Option<u64>> {
             results_col = cells.iter().position(|c| *c == "results");
             continue;
         }
-        let (Some(col), Some(file)) = (results_col, cells.first()) else { continue };
-        let Some(path) = file.strip_prefix('`').and_then(|f| f.strip_suffix('`')) else { continue };
-        let digits: String = cells.get(col).unwrap_or(&"").chars().take_while(|c| c.is_ascii_digit()).collect();
+        let (Some(col), Some(file)) = (results_col, cells.first()) else {
+            continue;
+        };
+        let Some(path) = file.strip_prefix('`').and_then(|f| f.strip_suffix('`')) else {
+            continue;
+        };
+        let digits: String = cells
+            .get(col)
+            .unwrap_or(&"")
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
         out.insert(path.to_string(), digits.parse().ok());
     }
     out
@@ -43,7 +56,12 @@ pub fn files_in(folder: &str) -> Vec<(String, PathBuf)> {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_file())
-        .map(|p| (format!("{folder}/{}", p.file_name().unwrap().to_string_lossy()), p))
+        .map(|p| {
+            (
+                format!("{folder}/{}", p.file_name().unwrap().to_string_lossy()),
+                p,
+            )
+        })
         .collect();
     files.sort();
     files
@@ -54,10 +72,17 @@ pub fn dump(db: &std::path::Path) -> String {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut out = String::new();
     for table in ["scopes", "scans", "findings", "events", "counters"] {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).unwrap();
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
+            .unwrap();
         let n = stmt.column_count();
         let rows = stmt
-            .query_map([], |r| Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
             .unwrap();
         for row in rows {
             out.push_str(&format!("{table}: {}\n", row.unwrap()));

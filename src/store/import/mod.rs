@@ -18,13 +18,21 @@ use writer::Writer;
 
 /// A streaming report parser, e.g. `|r, f, e| ingest::sarif::parse(r, f, e)`.
 pub trait Parser:
-    FnOnce(&mut dyn Read, &str, &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>) -> Result<(), IngestError>
+    FnOnce(
+        &mut dyn Read,
+        &str,
+        &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
+    ) -> Result<(), IngestError>
     + Send
 {
 }
 
 impl<F> Parser for F where
-    F: FnOnce(&mut dyn Read, &str, &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>) -> Result<(), IngestError>
+    F: FnOnce(
+            &mut dyn Read,
+            &str,
+            &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
+        ) -> Result<(), IngestError>
         + Send
 {
 }
@@ -73,7 +81,9 @@ pub struct ScanSummary {
 pub enum ImportOutcome {
     Imported(Vec<ScanSummary>),
     /// Byte-for-byte the report already recorded as the latest scan of each scope: nothing written.
-    Unchanged { scan_ids: Vec<i64> },
+    Unchanged {
+        scan_ids: Vec<i64>,
+    },
 }
 
 /// Events travel in batches: one channel message per result would cost more than parsing it.
@@ -192,4 +202,3 @@ impl super::Store {
         })
     }
 }
-

@@ -9,7 +9,26 @@ use crate::store::counters::CounterDeltas;
 use crate::store::events::{EventWriter, NewEvent};
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Keys are FNV hashes already: hashing them again (SipHash) was 3% of import time.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*b);
+        }
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.0 = n as u64;
+    }
+}
 
 /// Finding ids seen by a scan: a bit per rowid, so a million cost 125 KB.
 #[derive(Default)]
@@ -39,7 +58,7 @@ struct ScopeRun {
     seen_ids: SeenIds,
     /// While the scope had no findings before this scan, a key not yet in this set cannot be in
     /// the table, so the identity probe is skipped (a repeat or a collision takes the probe).
-    fresh_keys: Option<std::collections::HashSet<i64>>,
+    fresh_keys: Option<HashSet<i64, BuildHasherDefault<KeyHasher>>>,
     /// `{"scan":N,"commit":...}`, the same for every event this scan writes.
     payload: String,
     summary: ScanSummary,
@@ -126,12 +145,19 @@ impl<'t, 'o> Writer<'t, 'o> {
     }
 
     /// `content` is `content_hash` of the event's finding, computed on the parser's thread.
-    pub(super) fn apply(&mut self, ev: ImportEvent, content: Option<[u8; 16]>) -> Result<(), StoreError> {
+    pub(super) fn apply(
+        &mut self,
+        ev: ImportEvent,
+        content: Option<[u8; 16]>,
+    ) -> Result<(), StoreError> {
         match ev {
             ImportEvent::BeginRun(info) => self.begin_run(&info),
             ImportEvent::Finding(f) => {
                 let idx = self.current.ok_or_else(|| {
-                    StoreError::Invalid(format!("{}: a result came outside of a run", self.opts.source))
+                    StoreError::Invalid(format!(
+                        "{}: a result came outside of a run",
+                        self.opts.source
+                    ))
                 })?;
                 let content = content.unwrap_or_else(|| content_hash(&f));
                 self.finding(idx, &f, &content)
@@ -143,10 +169,23 @@ impl<'t, 'o> Writer<'t, 'o> {
         }
     }
 
-    fn event(&mut self, finding_id: Option<i64>, kind: &str, reason: Option<&str>, payload: &str) -> Result<(), StoreError> {
+    fn event(
+        &mut self,
+        finding_id: Option<i64>,
+        kind: &str,
+        reason: Option<&str>,
+        payload: &str,
+    ) -> Result<(), StoreError> {
         self.events.append(
             self.txn,
-            &NewEvent { finding_id, at: &self.at, actor: &self.opts.actor, kind, reason, payload },
+            &NewEvent {
+                finding_id,
+                at: &self.at,
+                actor: &self.opts.actor,
+                kind,
+                reason,
+                payload,
+            },
         )?;
         Ok(())
     }
@@ -159,7 +198,11 @@ impl<'t, 'o> Writer<'t, 'o> {
             .clone()
             .or_else(|| info.repo_hint.clone())
             .unwrap_or_else(|| "default".to_string());
-        let tool = if info.tool.trim().is_empty() { "unknown".to_string() } else { info.tool.clone() };
+        let tool = if info.tool.trim().is_empty() {
+            "unknown".to_string()
+        } else {
+            info.tool.clone()
+        };
         // Several runs of one tool in one report are one scan of that scope.
         if let Some(&idx) = self.by_key.get(&(repo.clone(), tool.clone())) {
             self.current = Some(idx);
@@ -169,8 +212,11 @@ impl<'t, 'o> Writer<'t, 'o> {
             "INSERT INTO scopes(repo, tool) VALUES (?1, ?2) ON CONFLICT(repo, tool) DO NOTHING",
             params![repo, tool],
         )?;
-        let scope_id: i64 =
-            txn.query_row("SELECT id FROM scopes WHERE repo = ?1 AND tool = ?2", params![repo, tool], |r| r.get(0))?;
+        let scope_id: i64 = txn.query_row(
+            "SELECT id FROM scopes WHERE repo = ?1 AND tool = ?2",
+            params![repo, tool],
+            |r| r.get(0),
+        )?;
         let previous: Option<(String, String)> = txn
             .query_row(
                 "SELECT digest, COALESCE(started_at, imported_at) FROM scans
@@ -181,29 +227,45 @@ impl<'t, 'o> Writer<'t, 'o> {
             .optional()?;
         let started = info.started_at.clone().unwrap_or_else(|| self.at.clone());
         let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
-        let much_older = previous.as_ref().is_some_and(|(_, prev)| match (parse(prev), parse(&started)) {
-            (Some(prev), Some(this)) => prev - this > BACKFILL_GAP,
-            _ => false,
-        });
+        let much_older =
+            previous
+                .as_ref()
+                .is_some_and(|(_, prev)| match (parse(prev), parse(&started)) {
+                    (Some(prev), Some(this)) => prev - this > BACKFILL_GAP,
+                    _ => false,
+                });
         let out_of_order = self.opts.backfill || much_older;
         let was_empty: bool = !txn.query_row(
             "SELECT EXISTS (SELECT 1 FROM findings WHERE scope_id = ?1)",
             [scope_id],
             |r| r.get(0),
         )?;
-        let commit = self.opts.commit.clone().or_else(|| info.commit_hint.clone());
+        let commit = self
+            .opts
+            .commit
+            .clone()
+            .or_else(|| info.commit_hint.clone());
         txn.execute(
             "INSERT INTO scans(scope_id, source, tool_version, commit_sha, started_at, imported_at,
                                actor, digest, complete, out_of_order)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '', 0, ?8)",
-            params![scope_id, self.opts.source, info.tool_version, commit, info.started_at, self.at, self.opts.actor, out_of_order],
+            params![
+                scope_id,
+                self.opts.source,
+                info.tool_version,
+                commit,
+                info.started_at,
+                self.at,
+                self.opts.actor,
+                out_of_order
+            ],
         )?;
         let scan_id = txn.last_insert_rowid();
         self.scopes.push(ScopeRun {
             scope_id,
             scan_id,
             seen_ids: SeenIds::default(),
-            fresh_keys: was_empty.then(std::collections::HashSet::new),
+            fresh_keys: was_empty.then(HashSet::default),
             payload: serde_json::json!({ "scan": scan_id, "commit": commit }).to_string(),
             summary: ScanSummary {
                 scan_id,
@@ -236,18 +298,48 @@ impl<'t, 'o> Writer<'t, 'o> {
         }
     }
 
-    fn insert(&mut self, idx: usize, f: &ImportedFinding, key: i64, content: &[u8]) -> Result<i64, StoreError> {
+    fn insert(
+        &mut self,
+        idx: usize,
+        f: &ImportedFinding,
+        key: i64,
+        content: &[u8],
+    ) -> Result<i64, StoreError> {
         let run = &self.scopes[idx];
         let s = &run.summary;
         self.stmts.insert.execute(params![
-            run.scope_id, s.repo, s.tool, f.fingerprint, key, f.rule, f.title, f.message, f.severity.rank(),
-            f.cwe, f.cve, f.path, f.start_line, f.end_line, f.snippet, f.help_uri, f.suppressed,
-            f.baseline_state, f.fixes, content, self.at, run.scan_id
+            run.scope_id,
+            s.repo,
+            s.tool,
+            f.fingerprint,
+            key,
+            f.rule,
+            f.title,
+            f.message,
+            f.severity.rank(),
+            f.cwe,
+            f.cve,
+            f.path,
+            f.start_line,
+            f.end_line,
+            f.snippet,
+            f.help_uri,
+            f.suppressed,
+            f.baseline_state,
+            f.fixes,
+            content,
+            self.at,
+            run.scan_id
         ])?;
         Ok(self.txn.last_insert_rowid())
     }
 
-    fn finding(&mut self, idx: usize, f: &ImportedFinding, content: &[u8; 16]) -> Result<(), StoreError> {
+    fn finding(
+        &mut self,
+        idx: usize,
+        f: &ImportedFinding,
+        content: &[u8; 16],
+    ) -> Result<(), StoreError> {
         let key = fp_key(&f.fingerprint);
         let run = &mut self.scopes[idx];
         let surely_new = run.fresh_keys.as_mut().is_some_and(|keys| keys.insert(key));
@@ -257,7 +349,13 @@ impl<'t, 'o> Writer<'t, 'o> {
             self.stmts
                 .lookup
                 .query_row(params![run.scope_id, key, f.fingerprint], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Vec<u8>>(3)?, r.get::<_, Option<i64>>(4)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                        r.get::<_, Option<i64>>(4)?,
+                    ))
                 })
                 .optional()?
         };
@@ -287,31 +385,67 @@ impl<'t, 'o> Writer<'t, 'o> {
         let (scan_id, payload) = (run.scan_id, std::mem::take(&mut run.payload));
         let mut current = status;
         if status.is_resolved_by_code() {
-            self.stmts.set_status.execute(params![id, Status::Open.as_str()])?;
-            self.counters.moved((status, severity), (Status::Open, severity));
+            self.stmts
+                .set_status
+                .execute(params![id, Status::Open.as_str()])?;
+            self.counters
+                .moved((status, severity), (Status::Open, severity));
             current = Status::Open;
             self.scopes[idx].summary.reopened += 1;
-            self.event(Some(id), "reopened", Some("seen again by a scan after it was fixed"), &payload)?;
+            self.event(
+                Some(id),
+                "reopened",
+                Some("seen again by a scan after it was fixed"),
+                &payload,
+            )?;
         } else {
             self.scopes[idx].summary.seen += 1;
         }
         if old_content[..] != content[..] {
             self.stmts.refresh.execute(params![
-                id, f.rule, f.title, f.message, f.severity.rank(), f.cwe, f.cve, f.path, f.start_line,
-                f.end_line, f.snippet, f.help_uri, f.suppressed, f.fixes, &content[..]
+                id,
+                f.rule,
+                f.title,
+                f.message,
+                f.severity.rank(),
+                f.cwe,
+                f.cve,
+                f.path,
+                f.start_line,
+                f.end_line,
+                f.snippet,
+                f.help_uri,
+                f.suppressed,
+                f.fixes,
+                &content[..]
             ])?;
-            self.counters.moved((current, severity), (current, f.severity));
+            self.counters
+                .moved((current, severity), (current, f.severity));
             self.scopes[idx].summary.updated += 1;
-            self.event(Some(id), "updated", Some("details changed in a newer scan"), &payload)?;
+            self.event(
+                Some(id),
+                "updated",
+                Some("details changed in a newer scan"),
+                &payload,
+            )?;
         }
-        self.stmts.seen.execute(params![id, self.at, scan_id, f.baseline_state])?;
+        self.stmts
+            .seen
+            .execute(params![id, self.at, scan_id, f.baseline_state])?;
         self.scopes[idx].payload = payload;
         Ok(())
     }
 
     pub(super) fn finish(mut self, digest: &str) -> Result<ImportOutcome, StoreError> {
-        if !self.scopes.is_empty() && self.scopes.iter().all(|r| r.previous_digest.as_deref() == Some(digest)) {
-            return Ok(ImportOutcome::Unchanged { scan_ids: self.scopes.iter().map(|r| r.scan_id).collect() });
+        if !self.scopes.is_empty()
+            && self
+                .scopes
+                .iter()
+                .all(|r| r.previous_digest.as_deref() == Some(digest))
+        {
+            return Ok(ImportOutcome::Unchanged {
+                scan_ids: self.scopes.iter().map(|r| r.scan_id).collect(),
+            });
         }
         let mut summaries = Vec::with_capacity(self.scopes.len());
         for idx in 0..self.scopes.len() {
@@ -323,8 +457,15 @@ impl<'t, 'o> Writer<'t, 'o> {
                     seen_count = ?6, closed_count = ?7, reopened_count = ?8, updated_count = ?9
                  WHERE id = ?1",
                 params![
-                    run.scan_id, digest, s.complete, s.results as i64, s.new as i64, s.seen as i64,
-                    s.closed as i64, s.reopened as i64, s.updated as i64
+                    run.scan_id,
+                    digest,
+                    s.complete,
+                    s.results as i64,
+                    s.new as i64,
+                    s.seen as i64,
+                    s.closed as i64,
+                    s.reopened as i64,
+                    s.updated as i64
                 ],
             )?;
             let summary = s.clone();
@@ -362,9 +503,17 @@ impl<'t, 'o> Writer<'t, 'o> {
         for (id, status, severity) in absent {
             let status: Status = status.parse().map_err(StoreError::Invalid)?;
             let severity = Severity::from_rank(severity).unwrap_or_default();
-            self.stmts.set_status.execute(params![id, Status::Fixed.as_str()])?;
-            self.counters.moved((status, severity), (Status::Fixed, severity));
-            self.event(Some(id), "fixed", Some("absent from a newer complete scan"), &payload)?;
+            self.stmts
+                .set_status
+                .execute(params![id, Status::Fixed.as_str()])?;
+            self.counters
+                .moved((status, severity), (Status::Fixed, severity));
+            self.event(
+                Some(id),
+                "fixed",
+                Some("absent from a newer complete scan"),
+                &payload,
+            )?;
             self.scopes[idx].summary.closed += 1;
         }
         Ok(())
