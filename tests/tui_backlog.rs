@@ -214,8 +214,9 @@ fn the_worker_thread_serves_the_same_rows() {
     let db = db_with(synthetic(500));
     let expected = expected_order(&db, "1");
     let store = lastmile::store::Store::open_reader(&db.path).unwrap();
+    let counter = lastmile::store::Store::open_reader(&db.path).unwrap();
     let (tx, rx) = crossbeam_channel::unbounded();
-    let worker = lastmile::tui::worker::Worker::spawn(store, move |r| {
+    let worker = lastmile::tui::worker::Worker::spawn(store, counter, move |r| {
         let _ = tx.send(r);
     })
     .unwrap();
@@ -270,4 +271,41 @@ fn refresh_keeps_the_view_and_picks_up_what_another_process_imported() {
     h.act(Action::Top);
     h.act(Action::Bottom);
     assert_eq!(position_text(&h.state), "row 3,010 of 3,010");
+}
+
+#[test]
+fn a_newer_count_supersedes_an_older_one_without_a_stale_answer() {
+    let db = db_with(synthetic(3000));
+    let open = || lastmile::store::Store::open_reader(&db.path).unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let worker = lastmile::tui::worker::Worker::spawn(open(), open(), move |r| {
+        let _ = tx.send(r);
+    })
+    .unwrap();
+    // A text search scans every row; the second request makes it stale while it runs.
+    for (generation, query) in [(1, "text:zzz-not-there"), (2, "id<=10")] {
+        assert!(worker.send(lastmile::tui::Effect::Count {
+            generation,
+            query: query.into()
+        }));
+    }
+    let quiet = std::time::Duration::from_millis(500);
+    let mut answers = Vec::new();
+    while let Ok(r) = rx.recv_timeout(quiet) {
+        answers.push(r);
+    }
+    let counts: Vec<_> = answers
+        .iter()
+        .filter_map(|r| match r {
+            lastmile::tui::Response::Count { generation, total } => Some((*generation, *total)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(counts.last(), Some(&(2, 10)), "{answers:?}");
+    assert!(
+        !answers
+            .iter()
+            .any(|r| matches!(r, lastmile::tui::Response::Failed { .. })),
+        "{answers:?}"
+    );
 }

@@ -44,6 +44,14 @@ pub enum StoreError {
     Invalid(String),
 }
 
+impl StoreError {
+    /// The query was stopped through an `interrupt_handle`.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::OperationInterrupted)
+    }
+}
+
 /// How long a writer waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -100,6 +108,11 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Lets another thread abort this connection's running query (a count nobody waits for).
+    pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
+        self.conn.get_interrupt_handle()
     }
 
     pub fn path(&self) -> &Path {

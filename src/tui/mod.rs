@@ -42,8 +42,10 @@ pub fn run(db: &Path, config: &Config) -> color_eyre::Result<()> {
     })?;
     let theme = Theme::new(&config.ui.theme, theme::detect_from_env());
     let store = open_reader(db)?;
+    // Counts get their own connection: a count over a million rows must not hold up scrolling.
+    let counter = open_reader(db)?;
     let (reply_tx, replies) = mpsc::unbounded_channel();
-    let worker = Worker::spawn(store, move |r| {
+    let worker = Worker::spawn(store, counter, move |r| {
         // The console may already be closing; then nobody needs the answer.
         let _ = reply_tx.send(r);
     })

@@ -1,5 +1,7 @@
-//! The database worker: one thread owns a read-only connection and answers the console's
+//! The database workers: threads that own read-only connections and answer the console's
 //! requests, so the UI never waits on SQLite. Requests superseded while queued are skipped.
+//! Counts run on a thread of their own, and a count for a filter that has since changed is
+//! interrupted, so typing a new filter never waits behind the old one's count.
 
 use super::app::{DetailData, Effect, Failed, Response};
 use crate::store::{PageRequest, Store};
@@ -8,24 +10,73 @@ use std::collections::VecDeque;
 
 pub struct Worker {
     tx: Sender<Effect>,
+    counts: Sender<Effect>,
+    interrupt_count: rusqlite::InterruptHandle,
 }
 
 impl Worker {
-    /// Starts the thread; `reply` is called on it with each answer.
+    /// Starts the threads; `reply` is called on them with each answer.
     pub fn spawn(
         store: Store,
-        reply: impl Fn(Response) + Send + 'static,
+        counter: Store,
+        reply: impl Fn(Response) + Send + Sync + 'static,
     ) -> std::io::Result<Worker> {
+        let reply = std::sync::Arc::new(reply);
         let (tx, rx) = unbounded();
+        let r = reply.clone();
         std::thread::Builder::new()
             .name("lastmile-db".into())
-            .spawn(move || serve_loop(&store, &rx, &reply))?;
-        Ok(Worker { tx })
+            .spawn(move || serve_loop(&store, &rx, &*r))?;
+        let (counts, count_rx) = unbounded();
+        let interrupt_count = counter.interrupt_handle();
+        std::thread::Builder::new()
+            .name("lastmile-count".into())
+            .spawn(move || count_loop(&counter, &count_rx, &*reply))?;
+        Ok(Worker {
+            tx,
+            counts,
+            interrupt_count,
+        })
     }
 
     /// False once the worker is gone.
     pub fn send(&self, effect: Effect) -> bool {
+        if matches!(effect, Effect::Count { .. }) {
+            // Whatever count is running is for an older filter now.
+            self.interrupt_count.interrupt();
+            return self.counts.send(effect).is_ok();
+        }
         self.tx.send(effect).is_ok()
+    }
+}
+
+fn count_loop(store: &Store, rx: &Receiver<Effect>, reply: &dyn Fn(Response)) {
+    while let Ok(mut effect) = rx.recv() {
+        // Only the newest count matters.
+        if let Some(newer) = rx.try_iter().last() {
+            effect = newer;
+        }
+        let Effect::Count { generation, query } = effect else {
+            continue;
+        };
+        let mut total = count(store, &query);
+        if total.as_ref().is_err_and(|e| e.is_interrupted()) && rx.is_empty() {
+            // Interrupted as it started, with nothing newer queued: this count is current.
+            total = count(store, &query);
+        }
+        match total {
+            Err(e) if e.is_interrupted() => {}
+            Ok(total) => reply(Response::Count { generation, total }),
+            Err(e) => reply(failed(Failed::Count { generation }, e)),
+        }
+    }
+}
+
+fn count(store: &Store, query: &str) -> Result<u64, crate::store::StoreError> {
+    if query.trim().is_empty() {
+        store.counts().map(|c| c.total)
+    } else {
+        store.count(query)
     }
 }
 
@@ -105,17 +156,10 @@ pub fn serve(store: &Store, effect: Effect) -> Response {
                 ),
             }
         }
-        Effect::Count { generation, query } => {
-            let total = if query.trim().is_empty() {
-                store.counts().map(|c| c.total)
-            } else {
-                store.count(&query)
-            };
-            match total {
-                Ok(total) => Response::Count { generation, total },
-                Err(e) => failed(Failed::Count { generation }, e),
-            }
-        }
+        Effect::Count { generation, query } => match count(store, &query) {
+            Ok(total) => Response::Count { generation, total },
+            Err(e) => failed(Failed::Count { generation }, e),
+        },
         Effect::Detail { id } => {
             let found = store.finding(id).and_then(|f| Ok((f, store.history(id)?)));
             match found {

@@ -264,9 +264,18 @@ impl<R: Read> Input<R> {
 
     /// An error at the current position (the value about to be read).
     pub(super) fn error_here(&self, message: &str) -> IngestError {
+        self.error_at(self.position(), message)
+    }
+
+    /// The (line, column) of the next byte, to blame a value after it has been read.
+    pub(super) fn position(&self) -> (u64, u64) {
+        (self.line, self.col + 1)
+    }
+
+    pub(super) fn error_at(&self, (line, col): (u64, u64), message: &str) -> IngestError {
         IngestError {
             file: self.file.clone(),
-            location: self.location(self.line, self.col + 1),
+            location: self.location(line, col),
             message: message.to_string(),
         }
     }

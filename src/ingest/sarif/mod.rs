@@ -85,13 +85,15 @@ pub fn parse_with_limits<R: Read>(
     let mut version: Option<String> = None;
     input.object("a SARIF log", |inp, key| match key {
         "version" => {
+            inp.peek()?;
+            let at = inp.position();
             let Some(v) = inp.value::<Option<String>>()? else {
-                return Err(inp.error_here(&format!(
+                return Err(inp.error_at(at, &format!(
                     "\"version\" is null: a SARIF log must say \"version\": \"{SUPPORTED_VERSION}\""
                 )));
             };
             if v != SUPPORTED_VERSION {
-                return Err(inp.error_here(&format!(
+                return Err(inp.error_at(at, &format!(
                     "SARIF version {v} is not supported (lastmile reads SARIF {SUPPORTED_VERSION})"
                 )));
             }
