@@ -187,12 +187,13 @@ fn push_decimal(out: &mut Vec<u8>, n: u32) {
 fn sha256_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
+    let mut out = Vec::with_capacity(64);
     for b in digest {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 15)]);
     }
-    out
+    // Always ASCII, so this never takes the fallback.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A 128-bit key for per-run sets: two independently keyed SipHashes, so a crafted report cannot

@@ -36,38 +36,29 @@ pub(super) fn collect_cwes(text: &str, out: &mut Vec<u32>) {
 /// Appends every CVE id ("CVE-YYYY-NNNN", four or more digits at the end) in `text`,
 /// upper-cased, not yet in `out`.
 pub(super) fn collect_cves(text: &str, out: &mut Vec<String>) {
-    // Runs over every message: let the substring search (vectorized) reject most of them.
-    if !text.contains("VE-")
-        && !text.contains("ve-")
-        && !text.contains("Ve-")
-        && !text.contains("vE-")
-    {
-        return;
-    }
     let b = text.as_bytes();
-    let mut i = 0;
-    while i + 13 <= b.len() {
-        // Cheap first-byte test: this runs over every message.
-        if b[i] | 0x20 != b'c' || !b[i..i + 4].eq_ignore_ascii_case(b"cve-") {
-            i += 1;
+    // This runs over every message: jump from '-' to '-' (memchr) rather than byte by byte.
+    for (dash, _) in text.match_indices('-') {
+        if dash < 3 || !b[dash - 3..dash].eq_ignore_ascii_case(b"cve") {
             continue;
         }
-        let year = &b[i + 4..i + 8];
-        let mut j = i + 9;
-        if year.iter().all(u8::is_ascii_digit) && b[i + 8] == b'-' {
-            while j < b.len() && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            if j - (i + 9) >= 4 && j - (i + 9) <= 9 {
-                let id = text[i..j].to_ascii_uppercase();
-                if !out.contains(&id) {
-                    out.push(id);
-                }
-                i = j;
-                continue;
+        let year_end = dash + 5;
+        if year_end + 5 > b.len()
+            || !b[dash + 1..year_end].iter().all(u8::is_ascii_digit)
+            || b[year_end] != b'-'
+        {
+            continue;
+        }
+        let digits = b[year_end + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if (4..=9).contains(&digits) {
+            let id = text[dash - 3..year_end + 1 + digits].to_ascii_uppercase();
+            if !out.contains(&id) {
+                out.push(id);
             }
         }
-        i += 4;
     }
 }
 
