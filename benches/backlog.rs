@@ -50,7 +50,9 @@ fn bench_db() -> PathBuf {
     store
         .raw_connection()
         .execute_batch(
-            "UPDATE findings SET status = CASE id % 10 WHEN 0 THEN 'fixed' WHEN 1 THEN 'triaged' WHEN 2 THEN 'false_positive' ELSE 'open' END;",
+            "UPDATE findings SET status = CASE id % 10 WHEN 0 THEN 'fixed' WHEN 1 THEN 'triaged' WHEN 2 THEN 'false_positive' ELSE 'open' END;
+             DELETE FROM counters;
+             INSERT INTO counters SELECT status, severity, COUNT(*) FROM findings GROUP BY 1, 2;",
         )
         .unwrap();
     drop(store);
@@ -124,5 +126,31 @@ fn backlog(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, backlog);
+/// From opening the database to the first frame drawn: open a reader, ask for the first page
+/// and the count as the console does at start, answer them through the worker's `serve`, and
+/// render 80x24 into a buffer (the terminal's own write is left out).
+fn first_frame(c: &mut Criterion) {
+    use lastmile::tui::{self, ColorDepth, Keymap, Theme};
+    let db = bench_db();
+    let mut g = c.benchmark_group("console_1m");
+    g.bench_function("open_to_first_frame_80x24", |b| {
+        b.iter(|| {
+            let store = Store::open_reader(&db).unwrap();
+            let theme = Theme::new("default", ColorDepth::Ansi256);
+            let mut state = tui::State::new(Keymap::default(), theme, 80, 24);
+            let mut pending = tui::init(&mut state);
+            while let Some(effect) = pending.pop() {
+                let response = tui::worker::serve(&store, effect);
+                pending.extend(tui::on_response(&mut state, response));
+            }
+            let mut terminal =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+            terminal.draw(|f| tui::view(&state, f)).unwrap();
+            black_box(terminal.backend().buffer().area.width)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, backlog, first_frame);
 criterion_main!(benches);

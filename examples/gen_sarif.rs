@@ -1,4 +1,4 @@
-//! Writes a synthetic SARIF report for benchmarks: `gen_sarif RESULTS OUT [--results-first] [--seed N] [--started RFC3339]`.
+//! Writes a synthetic SARIF report for benchmarks: `gen_sarif RESULTS OUT [--results-first] [--no-tool-fingerprints] [--seed N] [--started RFC3339]`.
 //! Uses the same seeded generator as the demo.
 
 use lastmile::demo::generator::{self, WriteOptions};
@@ -22,6 +22,7 @@ fn main() {
         .unwrap_or(1);
     let opts = WriteOptions {
         results_first: args.iter().any(|a| a == "--results-first"),
+        tool_fingerprints: !args.iter().any(|a| a == "--no-tool-fingerprints"),
         started_at: Some(
             args.iter()
                 .position(|a| a == "--started")

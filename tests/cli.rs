@@ -211,6 +211,17 @@ fn a_rescan_closes_what_was_fixed_and_keeps_moved_findings() {
     assert!(again.contains("nothing changed"), "{again}");
     assert_eq!(support::dump(&env.db()), before);
 
+    // The same bytes through stdin go the long way and reach the same verdict.
+    let mut child = env.cmd().args(["import", "--repo", "pygoat", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read(real.join("bandit-pygoat-19d17cc8.sarif")).unwrap()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing changed"), "{out:?}");
+    assert_eq!(support::dump(&env.db()), before);
+    // Under another repo it is a different scope, so a real import.
+    let other = env.import_json(&real.join("bandit-pygoat-19d17cc8.sarif"), "pygoat-fork");
+    assert_eq!(other["outcome"], "imported");
+    assert_eq!(sum(&other["scans"], "new"), 65);
+
     // The older report imported again is a newer scan of the same code state: the fixed one returns.
     let back = env.import_json(&real.join("bandit-pygoat-7afef1ab.sarif"), "pygoat");
     assert_eq!(sum(&back["scans"], "reopened"), 1, "{back}");
@@ -389,4 +400,50 @@ fn config_check_names_lines_and_keys() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn an_import_killed_half_way_leaves_the_database_as_it_was() {
+    use lastmile::demo::generator::{self, WriteOptions};
+    let env = Env::new();
+    env.import_json(
+        &support::corpus().join("sarif/real/bandit-pygoat-7afef1ab.sarif"),
+        "pygoat",
+    );
+    let before = support::dump(&env.db());
+    let big = env.dir.path().join("big.sarif");
+    let file = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    generator::write_sarif(
+        file,
+        &generator::SEMGREP,
+        generator::synthetic(&generator::SEMGREP, 3, 200_000, 2000),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    let mut child = env
+        .cmd()
+        .args(["import", "--repo", "big", big.to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    // Wait until the import has written into the WAL, then kill it mid-transaction.
+    let wal = PathBuf::from(format!("{}-wal", env.db().display()));
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 4 << 20 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import finished before it could be killed"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the import never wrote"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(support::dump(&env.db()), before);
+    assert!(
+        env.ok(&["audit", "verify"])
+            .starts_with("audit trail intact")
+    );
 }

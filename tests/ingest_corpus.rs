@@ -421,10 +421,6 @@ fn chunked_reads_and_tiny_buffers_change_nothing() {
     }
 }
 
-fn find(runs: &[Run], pred: impl Fn(&ImportedFinding) -> bool) -> &ImportedFinding {
-    findings(runs).find(|f| pred(f)).expect("no such finding")
-}
-
 #[test]
 fn absolute_ci_paths_become_repo_relative() {
     for file in [
@@ -490,9 +486,8 @@ fn rule_metadata_resolves_messages_levels_and_titles() {
 
     // Semgrep results carry no level: the rule's defaultConfiguration.level decides.
     let runs = parse_file(&rel("sarif/real/semgrep-pygoat-7afef1ab.sarif")).unwrap();
-    let f = find(&runs, |f| {
-        f.rule == "dockerfile.audit.dockerfile-source-not-pinned"
-    });
+    let pinned = "dockerfile.audit.dockerfile-source-not-pinned";
+    let f = findings(&runs).find(|f| f.rule == pinned).unwrap();
     assert_eq!(f.severity, Severity::Low);
     assert_eq!(f.path.as_deref(), Some("Dockerfile"));
     assert!(findings(&runs).any(|f| f.cwe.is_some()));
@@ -510,7 +505,9 @@ fn security_severity_cwe_cve_and_taxa() {
         "sarif/samples/defectdojo__blackduck_nested_fingerprints.sarif",
     ))
     .unwrap();
-    let f = find(&runs, |f| f.rule.contains("CVE-2020-11022"));
+    let f = findings(&runs)
+        .find(|f| f.rule.contains("CVE-2020-11022"))
+        .unwrap();
     assert_eq!(f.cve.as_deref(), Some("CVE-2020-11022"));
     assert_eq!(f.cwe.as_deref(), Some("CWE-79"));
     assert!(f.fixes.as_deref().is_some_and(|x| x.starts_with("[{")));

@@ -34,7 +34,7 @@ pub enum ImportFormat {
 
 /// Opens an input the way a user named it, with an error that says which and why.
 fn open_input(path: &PathBuf) -> color_eyre::Result<Box<dyn Read + Send>> {
-    if path.as_os_str() == "-" {
+    if is_stdin(path) {
         return Ok(Box::new(std::io::stdin()));
     }
     let shown = path.display();
@@ -44,6 +44,10 @@ fn open_input(path: &PathBuf) -> color_eyre::Result<Box<dyn Read + Send>> {
     }
     let file = std::fs::File::open(path).wrap_err_with(|| format!("{shown}: cannot open"))?;
     Ok(Box::new(file))
+}
+
+fn is_stdin(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 pub fn summary_line(source: &str, s: &ScanSummary) -> String {
@@ -89,10 +93,20 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     // Open every input first: a missing file is reported before anything is written.
     let mut inputs = Vec::new();
     for path in &args.files {
-        inputs.push((path.display().to_string(), open_input(path)?));
+        inputs.push((path, open_input(path)?));
     }
     let mut store = ctx.open_store()?;
-    for (source, reader) in inputs {
+    for (path, reader) in inputs {
+        let source = path.display().to_string();
+        // A file can be hashed before it is parsed: the same report again costs one read.
+        if !is_stdin(path) {
+            let digest = crate::store::file_digest(path)
+                .wrap_err_with(|| format!("{source}: cannot read"))?;
+            if let Some(scan_ids) = store.unchanged_report(&digest, args.repo.as_deref())? {
+                report(&source, args.format, ImportOutcome::Unchanged { scan_ids });
+                continue;
+            }
+        }
         let opts = ImportOptions {
             source: source.clone(),
             repo: args.repo.clone(),
@@ -101,37 +115,41 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             backfill: args.backfill,
         };
         let outcome = import_one(&mut store, reader, &opts)?;
-        if args.format == ImportFormat::Json {
-            let v = match &outcome {
-                ImportOutcome::Imported(scans) => {
-                    serde_json::json!({ "source": source, "outcome": "imported", "scans": scans })
-                }
-                ImportOutcome::Unchanged { scan_ids } => {
-                    serde_json::json!({ "source": source, "outcome": "unchanged", "same_as": scan_ids })
-                }
-            };
-            println!("{v}");
-            continue;
-        }
-        match outcome {
-            ImportOutcome::Imported(scans) if scans.is_empty() => {
-                println!("{source}: no runs in this report; nothing to import");
-            }
-            ImportOutcome::Imported(scans) => {
-                for s in scans {
-                    println!("{}", summary_line(&source, &s));
-                }
-            }
-            ImportOutcome::Unchanged { scan_ids } => {
-                let ids: Vec<String> = scan_ids.iter().map(|i| format!("#{i}")).collect();
-                println!(
-                    "{source}: identical to the latest scan ({}); nothing changed",
-                    ids.join(", ")
-                );
-            }
-        }
+        report(&source, args.format, outcome);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn report(source: &str, format: ImportFormat, outcome: ImportOutcome) {
+    if format == ImportFormat::Json {
+        let v = match &outcome {
+            ImportOutcome::Imported(scans) => {
+                serde_json::json!({ "source": source, "outcome": "imported", "scans": scans })
+            }
+            ImportOutcome::Unchanged { scan_ids } => {
+                serde_json::json!({ "source": source, "outcome": "unchanged", "same_as": scan_ids })
+            }
+        };
+        println!("{v}");
+        return;
+    }
+    match outcome {
+        ImportOutcome::Imported(scans) if scans.is_empty() => {
+            println!("{source}: no runs in this report; nothing to import");
+        }
+        ImportOutcome::Imported(scans) => {
+            for s in scans {
+                println!("{}", summary_line(source, &s));
+            }
+        }
+        ImportOutcome::Unchanged { scan_ids } => {
+            let ids: Vec<String> = scan_ids.iter().map(|i| format!("#{i}")).collect();
+            println!(
+                "{source}: identical to the latest scan ({}); nothing changed",
+                ids.join(", ")
+            );
+        }
+    }
 }
 
 pub fn import_one(

@@ -22,6 +22,8 @@ pub struct ToolProfile {
     pub name: &'static str,
     pub version: &'static str,
     pub extension: &'static str,
+    /// Dependency scanners report on manifests, not source files.
+    pub manifests: &'static [&'static str],
     pub rules: &'static [RuleDef],
 }
 
@@ -42,6 +44,9 @@ pub struct WriteOptions {
     pub started_at: Option<String>,
     pub repository_uri: Option<String>,
     pub revision: Option<String>,
+    /// Write `fingerprints` and `partialFingerprints` as GitHub code scanning producers do
+    /// (stable per finding: derived from its rule, path and code).
+    pub tool_fingerprints: bool,
 }
 
 fn js(s: &str) -> String {
@@ -96,9 +101,21 @@ pub fn write_sarif<W: Write>(
                 w.write_all(b",")?;
             }
             let rule = &tool.rules[r.rule % tool.rules.len()];
+            if opts.tool_fingerprints {
+                use sha2::Digest;
+                let id = sha2::Sha256::digest(format!("{}\0{}\0{}", rule.id, r.path, r.snippet));
+                let hexid = hex::encode(id);
+                write!(
+                    w,
+                    "{{\"fingerprints\":{{\"matchBasedId/v1\":\"{hexid}\"}},\"partialFingerprints\":{{\"primaryLocationLineHash\":\"{}:1\"}},",
+                    &hexid[..16]
+                )?;
+            } else {
+                w.write_all(b"{")?;
+            }
             write!(
                 w,
-                "{{\"ruleId\":{},\"ruleIndex\":{},\"message\":{{\"text\":{}}},\"locations\":[{{\"physicalLocation\":{{\"artifactLocation\":{{\"uri\":{},\"uriBaseId\":\"%SRCROOT%\"}},\"region\":{{\"startLine\":{},\"startColumn\":5,\"endLine\":{},\"endColumn\":{},\"snippet\":{{\"text\":{}}}}}}}}}]}}",
+                "\"ruleId\":{},\"ruleIndex\":{},\"message\":{{\"text\":{}}},\"locations\":[{{\"physicalLocation\":{{\"artifactLocation\":{{\"uri\":{},\"uriBaseId\":\"%SRCROOT%\"}},\"region\":{{\"startLine\":{},\"startColumn\":5,\"endLine\":{},\"endColumn\":{},\"snippet\":{{\"text\":{}}}}}}}}}]}}",
                 js(rule.id),
                 r.rule % tool.rules.len(),
                 js(&r.message),
@@ -182,7 +199,15 @@ pub fn path_for(index: u64, files: u64, extension: &str) -> String {
 pub fn synthetic_result(tool: &ToolProfile, n: u64, files: u64, rng: &mut ChaCha8Rng) -> GenResult {
     let rule = rng.random_range(0..tool.rules.len());
     let def = &tool.rules[rule];
-    let path = path_for(rng.random_range(0..files.max(1)), files, tool.extension);
+    let file = rng.random_range(0..files.max(1));
+    let path = if tool.manifests.is_empty() {
+        path_for(file, files, tool.extension)
+    } else {
+        let dir = DIRS[(file % DIRS.len() as u64) as usize];
+        let manifest =
+            tool.manifests[(file / DIRS.len() as u64 % tool.manifests.len() as u64) as usize];
+        format!("{dir}/{manifest}")
+    };
     let snippet = def.code.replace("{n}", &n.to_string());
     let message = format!(
         "{} Detected in a code path reachable from request handling; untrusted input (item {n}) flows here without validation. Review and apply the recommended fix.",
@@ -209,6 +234,7 @@ pub fn synthetic(
 }
 
 pub const SEMGREP: ToolProfile = ToolProfile {
+    manifests: &[],
     name: "Semgrep OSS",
     version: "1.182.0",
     extension: "py",
@@ -265,6 +291,7 @@ pub const SEMGREP: ToolProfile = ToolProfile {
 };
 
 pub const BANDIT: ToolProfile = ToolProfile {
+    manifests: &[],
     name: "Bandit",
     version: "1.9.4",
     extension: "py",
@@ -305,6 +332,7 @@ pub const BANDIT: ToolProfile = ToolProfile {
 };
 
 pub const ESLINT: ToolProfile = ToolProfile {
+    manifests: &[],
     name: "ESLint",
     version: "8.57.1",
     extension: "js",
@@ -345,6 +373,7 @@ pub const ESLINT: ToolProfile = ToolProfile {
 };
 
 pub const CHECKOV: ToolProfile = ToolProfile {
+    manifests: &[],
     name: "Checkov",
     version: "3.3.30",
     extension: "tf",
@@ -377,6 +406,7 @@ pub const CHECKOV: ToolProfile = ToolProfile {
 };
 
 pub const TRIVY: ToolProfile = ToolProfile {
+    manifests: &["requirements.txt", "poetry.lock", "go.sum", "pom.xml"],
     name: "Trivy",
     version: "0.58.1",
     extension: "lock",

@@ -112,6 +112,8 @@ pub fn build(db: &Path, now: DateTime<Utc>, seed: u64) -> Result<DemoSummary, St
                 started_at: Some(stamp(at)),
                 repository_uri: Some(format!("https://github.com/acme/{repo}")),
                 revision: Some(format!("{:040x}", rng.random::<u128>())),
+                // Half the scopes carry the tool's fingerprints, half leave them to lastmile.
+                tool_fingerprints: s % 2 == 0,
             };
             let live = pop.iter().filter(|i| i.alive).map(|i| i.result.clone());
             generator::write_sarif(&mut buf, tool, live, &opts)

@@ -21,7 +21,10 @@ CREATE TABLE scans (
     started_at     TEXT,
     imported_at    TEXT NOT NULL,
     actor          TEXT NOT NULL,
+    -- SHA-256 of the report's bytes, and the --repo it was imported with (NULL: the report's
+    -- own): together they recognize a report imported again without reading it twice.
     digest         TEXT NOT NULL,
+    requested_repo TEXT,
     complete       INTEGER NOT NULL,
     out_of_order   INTEGER NOT NULL DEFAULT 0,
     result_count   INTEGER NOT NULL DEFAULT 0,

@@ -227,7 +227,7 @@ impl RunContext {
     }
 
     /// Resolves one result. Never fails: what is missing stays empty.
-    pub fn build(&self, raw: RawResult, fps: &mut RunFingerprinter) -> ImportedFinding {
+    pub fn build(&self, raw: Box<RawResult>, fps: &mut RunFingerprinter) -> ImportedFinding {
         let (comp, rule) = match &self.tool {
             Some(t) => t.lookup(&raw),
             None => (0, None),
@@ -249,7 +249,7 @@ impl RunContext {
             fixes,
             taxa,
             ..
-        } = raw;
+        } = *raw;
         let rule_id = rule_id
             .or(rule_ref.and_then(|r| r.id))
             .or(rule.map(|r| r.id.clone()))
@@ -264,8 +264,8 @@ impl RunContext {
         let props = properties.unwrap_or_default();
         let severity = severity(&props, kind, level, rule);
 
-        let own_cwe_sources = !props.tags.0.is_empty()
-            || !props.cwe.0.is_empty()
+        let own_cwe_sources = !props.tags.cwes.is_empty()
+            || !props.cwe.cwes.is_empty()
             || taxa.as_ref().is_some_and(|t| !t.is_empty());
         let cwe = match rule {
             Some(r) if !own_cwe_sources && r.taxa.is_empty() => r.cwe_text.clone(),
@@ -278,9 +278,8 @@ impl RunContext {
                         self.taxon_cwe(t, &mut cwes);
                     }
                 }
-                for tag in props.tags.0.iter().chain(&props.cwe.0) {
-                    collect_cwes(tag, &mut cwes);
-                }
+                cwes.extend_from_slice(&props.tags.cwes);
+                cwes.extend_from_slice(&props.cwe.cwes);
                 for t in taxa.iter().flatten() {
                     self.taxon_cwe(t, &mut cwes);
                 }
@@ -297,8 +296,10 @@ impl RunContext {
                 }
             }
         }
-        for tag in &props.tags.0 {
-            collect_cves(tag, &mut cves);
+        for c in &props.tags.cves {
+            if !cves.contains(c) {
+                cves.push(c.clone());
+            }
         }
         collect_cves(&message, &mut cves);
         let cve = (!cves.is_empty()).then(|| cves.join(","));

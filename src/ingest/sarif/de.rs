@@ -3,6 +3,7 @@
 //! whatever type a producer chose.
 
 use super::raw::{FirstLocation, RawLocation};
+use super::text::{collect_cves, collect_cwes};
 use crate::model::Severity;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
@@ -250,60 +251,120 @@ impl Serialize for Score {
     }
 }
 
-/// Strings from a property that may hold one string or a list of them.
-#[derive(Debug, Default, Clone)]
-pub(super) struct Strings(pub Vec<String>);
+/// What the importer needs from a tag-like property (`tags`, `cwe`): the CWE numbers and CVE
+/// ids in its strings. They are picked out while reading, so the (mostly irrelevant) tag
+/// strings are never allocated. One string or a list of them; other values are ignored.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Tags {
+    pub cwes: Vec<u32>,
+    pub cves: Vec<String>,
+}
 
-impl Strings {
+impl Tags {
     pub(super) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.cwes.is_empty() && self.cves.is_empty()
+    }
+
+    fn add(&mut self, s: &str) {
+        collect_cwes(s, &mut self.cwes);
+        collect_cves(s, &mut self.cves);
     }
 }
 
-impl<'de> Deserialize<'de> for Strings {
+/// One tag: a string is read into the `Tags`, anything else is skipped.
+struct TagSeed<'t>(&'t mut Tags);
+
+impl<'de> Visitor<'de> for TagSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a tag")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.0.add(v);
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        IgnoredAny.visit_map(map).map(|_| ())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        IgnoredAny.visit_seq(seq).map(|_| ())
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for TagSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Tags {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Strings;
+            type Value = Tags;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string or a list of strings")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Strings, E> {
-                Ok(Strings(vec![v.to_string()]))
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tags, A::Error> {
+                let mut tags = Tags::default();
+                while seq.next_element_seed(TagSeed(&mut tags))?.is_some() {}
+                Ok(tags)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strings, A::Error> {
-                let mut out = Vec::new();
-                while let Some(item) = seq.next_element::<Lenient<String>>()? {
-                    out.extend(item.0);
-                }
-                Ok(Strings(out))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Tags, E> {
+                let mut tags = Tags::default();
+                tags.add(v);
+                Ok(tags)
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Strings, A::Error> {
-                IgnoredAny.visit_map(map).map(|_| Strings::default())
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Tags, A::Error> {
+                IgnoredAny.visit_map(map).map(|_| Tags::default())
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Strings, E> {
-                Ok(Strings::default())
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Tags, E> {
+                Ok(Tags::default())
             }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Strings, E> {
-                Ok(Strings::default())
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Tags, E> {
+                Ok(Tags::default())
             }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Strings, E> {
-                Ok(Strings::default())
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Tags, E> {
+                Ok(Tags::default())
             }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Strings, E> {
-                Ok(Strings::default())
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Tags, E> {
+                Ok(Tags::default())
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Strings, E> {
-                Ok(Strings::default())
+            fn visit_unit<E: de::Error>(self) -> Result<Tags, E> {
+                Ok(Tags::default())
             }
         }
         d.deserialize_any(V)
     }
 }
 
-impl Serialize for Strings {
+/// As the tag strings that read back into the same `Tags` (for the spill file).
+impl Serialize for Tags {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        let mut seq = s.serialize_seq(Some(self.cwes.len() + self.cves.len()))?;
+        for n in &self.cwes {
+            seq.serialize_element(&format!("CWE-{n}"))?;
+        }
+        for c in &self.cves {
+            seq.serialize_element(c)?;
+        }
+        seq.end()
     }
 }
 

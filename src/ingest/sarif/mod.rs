@@ -152,7 +152,7 @@ impl RunState {
         Ok(())
     }
 
-    fn emit_one(&mut self, raw: RawResult, emit: Emit<'_>) -> Result<(), IngestError> {
+    fn emit_one(&mut self, raw: Box<RawResult>, emit: Emit<'_>) -> Result<(), IngestError> {
         let finding = self.ctx.build(raw, &mut self.fps);
         emit(ImportEvent::Finding(Box::new(finding)))
     }
@@ -160,7 +160,7 @@ impl RunState {
     fn accept<R: Read>(
         &mut self,
         inp: &Input<R>,
-        raw: RawResult,
+        raw: Box<RawResult>,
         emit: Emit<'_>,
     ) -> Result<(), IngestError> {
         self.result_count += 1;
@@ -214,7 +214,7 @@ fn run<R: Read>(
                 if !inp.null()? {
                     st.results_present = true;
                     inp.array(|inp, _| {
-                        let raw = inp.value::<RawResult>()?;
+                        let raw = inp.value::<Box<RawResult>>()?;
                         st.accept(inp, raw, emit)
                     })?;
                 }

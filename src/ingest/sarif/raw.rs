@@ -4,7 +4,7 @@
 //! `RawResult` also serializes back to the same shape: buffered results are spilled to disk as
 //! JSON lines and read again with the same `Deserialize`.
 
-pub(super) use super::de::{FpMap, Kind, Level, Score, Strings};
+pub(super) use super::de::{FpMap, Kind, Level, Score, Tags};
 #[cfg(test)]
 use crate::model::Severity;
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ pub(super) struct RawResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_index: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<DescriptorRef>,
+    pub rule: Option<Box<DescriptorRef>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -33,7 +33,7 @@ pub(super) struct RawResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial_fingerprints: Option<FpMap>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub properties: Option<RawProps>,
+    pub properties: Option<Box<RawProps>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressions: Option<Vec<RawSuppression>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,7 +61,7 @@ impl RawResult {
     /// Rough heap size, to cap what is buffered in memory.
     pub fn approx_size(&self) -> usize {
         let s = |o: &Option<String>| o.as_ref().map_or(0, |s| s.len());
-        let mut n = 256 + s(&self.rule_id);
+        let mut n = std::mem::size_of::<Self>() + 64 + s(&self.rule_id);
         if let Some(m) = &self.message {
             n += s(&m.text) + s(&m.markdown) + s(&m.id);
             n += m
@@ -89,13 +89,8 @@ impl RawResult {
                     .sum::<usize>();
         }
         if let Some(p) = &self.properties {
-            n += p
-                .tags
-                .0
-                .iter()
-                .chain(&p.cwe.0)
-                .map(|t| t.len() + 24)
-                .sum::<usize>();
+            n += 4 * (p.tags.cwes.len() + p.cwe.cwes.len());
+            n += 40 * (p.tags.cves.len() + p.cwe.cves.len());
         }
         n + self.fixes.as_ref().map_or(0, |f| f.get().len())
     }
@@ -210,10 +205,10 @@ pub(super) struct RawProps {
         skip_serializing_if = "Score::is_none"
     )]
     pub security_severity: Score,
-    #[serde(default, skip_serializing_if = "Strings::is_empty")]
-    pub tags: Strings,
-    #[serde(default, skip_serializing_if = "Strings::is_empty")]
-    pub cwe: Strings,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub cwe: Tags,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -320,7 +315,7 @@ mod tests {
             "locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.py","index":2},
             "region":{"startLine":3,"snippet":{"text":"x\ny"}}}},{"ignored":true}],
             "fingerprints":{"a":{"value":"vvvvvvvvx"},"b":"plain-value","c":5},
-            "properties":{"security-severity":"7.5","tags":["CWE-79",3],"cwe":"CWE-89"},
+            "properties":{"security-severity":"7.5","tags":["CWE-79",3,"cve-2021-44228","x"],"cwe":"CWE-89"},
             "suppressions":[{"status":"accepted"}],"fixes":[{"description":{"text":"d"}}],
             "codeFlows":[{"huge":[1,2,3]}]}"#;
         let raw: RawResult = serde_json::from_str(src).unwrap();
@@ -332,7 +327,12 @@ mod tests {
             back.properties.as_ref().unwrap().security_severity.0,
             Some(7.5)
         );
-        assert_eq!(back.properties.as_ref().unwrap().tags.0, ["CWE-79"]);
+        let props = back.properties.as_ref().unwrap();
+        assert_eq!(
+            (&props.tags.cwes[..], &props.tags.cves[..]),
+            (&[79][..], &["CVE-2021-44228".to_string()][..])
+        );
+        assert_eq!(props.cwe.cwes, [89]);
         assert_eq!(
             back.fingerprints.as_ref().unwrap().0,
             [
@@ -358,8 +358,8 @@ mod tests {
         assert_eq!(l.severity(), None);
         assert!(serde_json::from_str::<Level>("3").is_err());
         let p: RawProps =
-            serde_json::from_str(r#"{"security-severity": {"x": 1}, "tags": "one"}"#).unwrap();
+            serde_json::from_str(r#"{"security-severity": {"x": 1}, "tags": "CWE-1"}"#).unwrap();
         assert_eq!(p.security_severity.0, None);
-        assert_eq!(p.tags.0, ["one"]);
+        assert_eq!(p.tags.cwes, [1]);
     }
 }

@@ -17,7 +17,7 @@ pub(super) struct SpillLimits {
 
 pub(super) struct Spill {
     limits: SpillLimits,
-    memory: VecDeque<RawResult>,
+    memory: VecDeque<Box<RawResult>>,
     memory_bytes: usize,
     file: Option<BufWriter<File>>,
     on_disk: u64,
@@ -42,7 +42,7 @@ impl Spill {
     }
 
     /// The results held in memory, when nothing has gone to disk yet (else none).
-    pub fn take_memory(&mut self) -> VecDeque<RawResult> {
+    pub fn take_memory(&mut self) -> VecDeque<Box<RawResult>> {
         if self.file.is_some() {
             return VecDeque::new();
         }
@@ -50,7 +50,7 @@ impl Spill {
         std::mem::take(&mut self.memory)
     }
 
-    pub fn push(&mut self, mut raw: RawResult) -> io::Result<()> {
+    pub fn push(&mut self, mut raw: Box<RawResult>) -> io::Result<()> {
         if self.fits(&raw) {
             self.memory_bytes += raw.approx_size();
             self.memory.push_back(raw);
@@ -77,7 +77,7 @@ impl Spill {
     /// Hands every buffered result to `each`, in the order they were pushed.
     pub fn drain<E: From<io::Error>>(
         mut self,
-        mut each: impl FnMut(RawResult) -> Result<(), E>,
+        mut each: impl FnMut(Box<RawResult>) -> Result<(), E>,
     ) -> Result<(), E> {
         while let Some(raw) = self.memory.pop_front() {
             each(raw)?;
@@ -94,7 +94,7 @@ impl Spill {
             if reader.read_until(b'\n', &mut line)? == 0 {
                 return Ok(());
             }
-            let raw: RawResult = serde_json::from_slice(&line).map_err(io::Error::other)?;
+            let raw: Box<RawResult> = serde_json::from_slice(&line).map_err(io::Error::other)?;
             each(raw)?;
         }
     }
@@ -104,7 +104,7 @@ impl Spill {
 mod tests {
     use super::*;
 
-    fn raw(i: usize) -> RawResult {
+    fn raw(i: usize) -> Box<RawResult> {
         let json = format!(
             r#"{{"ruleId":"r{i}","fixes":[ {{ "description" : {{ "text" : "line\nbreak {i}" }} }} ]}}"#
         );

@@ -61,7 +61,9 @@ fn rules_by_index_id_hierarchy_and_extension() {
         {"ruleIndex": 1, "message": {"text": "by index"}},
         {"ruleId": "R1/sub/leaf", "message": {"text": "hierarchical"}},
         {"rule": {"id": "X1", "index": 0, "toolComponent": {"index": 0}}, "message": {"text": "extension"}},
-        {"ruleId": "R9", "message": {"text": "unknown rule\nsecond line"}}
+        {"ruleId": "R9", "message": {"text": "unknown rule\nsecond line"}},
+        {"ruleId": "R2", "ruleIndex": 0, "message": {"text": "index disagrees: the id wins"}},
+        {"ruleId": "R7", "ruleIndex": 0, "message": {"text": "unknown id: the index wins"}}
     ]"#;
     let f = findings(&log(&format!("{{{TOOL}, {results}}}")));
     assert_eq!(
@@ -80,6 +82,14 @@ fn rules_by_index_id_hierarchy_and_extension() {
     assert_eq!(
         (f[3].title.as_str(), f[3].severity),
         ("unknown rule", Severity::Medium)
+    );
+    assert_eq!(
+        (f[4].title.as_str(), f[4].severity),
+        ("rule-two", Severity::Critical)
+    );
+    assert_eq!(
+        (f[5].rule.as_str(), f[5].title.as_str()),
+        ("R7", "Rule one")
     );
 }
 
@@ -351,4 +361,43 @@ fn public_parse_uses_default_limits() {
     )
     .unwrap();
     assert_eq!(n, 3);
+}
+
+#[test]
+fn mutated_logs_never_panic() {
+    let base = log(&format!(
+        "{{{LATE_CONTEXT_RESULTS}, {TOOL}, {LATE_CONTEXT_TAIL}, \"taxonomies\": [{{\"name\": \"CWE\", \"taxa\": [{{\"id\": \"79\"}}]}}]}}"
+    ));
+    let tokens: [&[u8]; 12] = [
+        b"{", b"}", b"[", b"]", b",", b"\"", b"\\u0000", b"-1", b"1e", b"null", b"\xff", b"%2e%2e/",
+    ];
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed as usize
+    };
+    let tiny = Limits {
+        buffered_results: 1,
+        ..Limits::default()
+    };
+    for _ in 0..3000 {
+        let mut doc = base.clone().into_bytes();
+        for _ in 0..1 + next() % 3 {
+            let at = next() % doc.len();
+            match next() % 3 {
+                0 => doc[at] = next() as u8,
+                1 => {
+                    let t = tokens[next() % tokens.len()];
+                    doc.splice(at..at, t.iter().copied());
+                }
+                _ => {
+                    let end = (at + 1 + next() % 12).min(doc.len());
+                    doc.drain(at..end);
+                }
+            }
+        }
+        let _ = parse_with_limits(&doc[..], "m", tiny, &mut |_| Ok(()));
+    }
 }

@@ -2,7 +2,7 @@
 //! results (title, default level, security-severity, CWE, CVE, message strings).
 
 use super::raw::{DescriptorRef, Level, RawComponent, RawResult, RawText, RawTool};
-use super::text::{collect_cves, collect_cwes, title_from};
+use super::text::title_from;
 use std::collections::HashMap;
 
 /// One rule, with what every result of it inherits precomputed.
@@ -55,14 +55,13 @@ fn component(raw: RawComponent) -> Component {
         .into_iter()
         .map(|r| {
             let props = r.properties.unwrap_or_default();
-            let mut cwes = Vec::new();
-            let mut cves = Vec::new();
-            for tag in props.tags.0.iter().chain(&props.cwe.0) {
-                collect_cwes(tag, &mut cwes);
+            let mut cwes = props.tags.cwes;
+            for n in props.cwe.cwes {
+                if !cwes.contains(&n) {
+                    cwes.push(n);
+                }
             }
-            for tag in &props.tags.0 {
-                collect_cves(tag, &mut cves);
-            }
+            let cves = props.tags.cves;
             let title = r
                 .short_description
                 .and_then(|d| d.text)
@@ -122,7 +121,7 @@ impl Tool {
     pub fn from_raw(raw: RawTool) -> Result<Tool, String> {
         let driver = raw
             .driver
-            .ok_or("the run's tool has no \"driver\" (SARIF 2.1.0 requires tool.driver)")?;
+            .ok_or("the run's tool has no \"driver\" (SARIF 2.1.0 requires tool.driver; older SARIF versions are not supported)")?;
         let name = driver
             .name
             .clone()
@@ -171,33 +170,41 @@ impl Tool {
             .unwrap_or(0)
     }
 
-    /// The rule a result refers to: by index (`rule.index`, else `ruleIndex`) in its component,
-    /// else by id, then by the id's hierarchical parents ("a/b/c" -> "a/b" -> "a").
+    /// The rule a result refers to: by index (`rule.index`, else `ruleIndex`) in its component
+    /// when that rule's id agrees with the result's, else by id and then by the id's
+    /// hierarchical parents ("a/b/c" -> "a/b" -> "a"), else by index after all.
     pub(super) fn lookup(&self, raw: &RawResult) -> (usize, Option<&RuleInfo>) {
         let c = self.component_of(raw);
-        let index = raw
+        let by_index = raw
             .rule
             .as_ref()
             .and_then(|r| r.index)
             .or(raw.rule_index)
-            .and_then(|i| usize::try_from(i).ok());
-        if let Some(rule) = index.and_then(|i| self.components[c].rules.get(i)) {
-            return (c, Some(rule));
-        }
-        let Some(mut id) = raw
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.components[c].rules.get(i));
+        let Some(full_id) = raw
             .rule_id
             .as_deref()
             .or(raw.rule.as_ref().and_then(|r| r.id.as_deref()))
         else {
-            return (c, None);
+            return (c, by_index);
         };
+        if let Some(rule) = by_index
+            && (rule.id == full_id
+                || full_id
+                    .strip_prefix(rule.id.as_str())
+                    .is_some_and(|rest| rest.starts_with('/')))
+        {
+            return (c, Some(rule));
+        }
+        let mut id = full_id;
         loop {
-            if let Some(&(c, i)) = self.by_id.get(id) {
-                return (c, Some(&self.components[c].rules[i]));
+            if let Some(&(found, i)) = self.by_id.get(id) {
+                return (found, Some(&self.components[found].rules[i]));
             }
             match id.rfind('/') {
                 Some(p) => id = &id[..p],
-                None => return (c, None),
+                None => return (c, by_index),
             }
         }
     }

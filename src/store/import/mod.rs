@@ -114,9 +114,70 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// SHA-256 of a file's bytes, as `import_report` computes it while it reads.
+pub fn file_digest(path: &std::path::Path) -> std::io::Result<String> {
+    let mut reader = HashingReader {
+        inner: std::fs::File::open(path)?,
+        hasher: Sha256::new(),
+    };
+    std::io::copy(&mut reader, &mut std::io::sink())?;
+    Ok(hex::encode(reader.hasher.finalize()))
+}
+
 impl super::Store {
+    /// The scans of the last import of a report with this digest (and this `--repo`), if every
+    /// one of them is still the latest scan of its scope: importing it again would change
+    /// nothing, so a caller that can hash the file first need not parse it.
+    pub fn unchanged_report(
+        &self,
+        digest: &str,
+        requested_repo: Option<&str>,
+    ) -> Result<Option<Vec<i64>>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, scope_id, imported_at FROM scans
+             WHERE digest = ?1 AND requested_repo IS ?2 ORDER BY id DESC",
+        )?;
+        let rows: Vec<(i64, i64, String)> = stmt
+            .query_map(rusqlite::params![digest, requested_repo], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let Some(last_import) = rows.first().map(|r| r.2.clone()) else {
+            return Ok(None);
+        };
+        let mut ids = Vec::new();
+        for (id, scope, _) in rows.iter().filter(|r| r.2 == last_import) {
+            let latest: i64 = self.conn.query_row(
+                "SELECT MAX(id) FROM scans WHERE scope_id = ?1",
+                [scope],
+                |r| r.get(0),
+            )?;
+            if latest != *id {
+                return Ok(None);
+            }
+            ids.push(*id);
+        }
+        ids.sort_unstable();
+        Ok(Some(ids))
+    }
+
     /// Imports one report. The parser runs on its own thread; this one writes.
     pub fn import_report<R: Read + Send>(
+        &mut self,
+        reader: R,
+        parse: impl Parser,
+        opts: &ImportOptions,
+        clock: &dyn Clock,
+    ) -> Result<ImportOutcome, StoreError> {
+        self.conn
+            .pragma_update(None, "cache_size", super::IMPORT_CACHE_KIB)?;
+        let outcome = self.import_inner(reader, parse, opts, clock);
+        self.conn
+            .pragma_update(None, "cache_size", super::NORMAL_CACHE_KIB)?;
+        outcome
+    }
+
+    fn import_inner<R: Read + Send>(
         &mut self,
         reader: R,
         parse: impl Parser,
