@@ -200,22 +200,43 @@ fn a_rescan_closes_what_was_fixed_and_keeps_moved_findings() {
     assert!(sum(s, "updated") >= 27, "moved findings are refreshed: {s}");
     assert_eq!(env.findings("repo=pygoat status:fixed").len(), 1);
 
-    // The same file again changes nothing.
+    // The same file again changes nothing, and names the recorded scan it matches.
     let before = support::dump(&env.db());
-    let again = env.ok(&[
-        "import",
-        "--repo",
-        "pygoat",
-        real.join("bandit-pygoat-19d17cc8.sarif").to_str().unwrap(),
-    ]);
-    assert!(again.contains("nothing changed"), "{again}");
+    let scan_ids: Value = s
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scan_id"].clone())
+        .collect();
+    let again = env.import_json(&real.join("bandit-pygoat-19d17cc8.sarif"), "pygoat");
+    assert_eq!(again["outcome"], "unchanged", "{again}");
+    assert_eq!(again["same_as"], scan_ids);
     assert_eq!(support::dump(&env.db()), before);
 
     // The same bytes through stdin go the long way and reach the same verdict.
-    let mut child = env.cmd().args(["import", "--repo", "pygoat", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(&std::fs::read(real.join("bandit-pygoat-19d17cc8.sarif")).unwrap()).unwrap();
+    let mut child = env
+        .cmd()
+        .args(["import", "--repo", "pygoat", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(real.join("bandit-pygoat-19d17cc8.sarif")).unwrap())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing changed"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("nothing changed"),
+        "{out:?}"
+    );
+    let recorded = format!("(#{})", scan_ids[0]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&recorded),
+        "{out:?}"
+    );
     assert_eq!(support::dump(&env.db()), before);
     // Under another repo it is a different scope, so a real import.
     let other = env.import_json(&real.join("bandit-pygoat-19d17cc8.sarif"), "pygoat-fork");

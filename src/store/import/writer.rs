@@ -62,7 +62,8 @@ struct ScopeRun {
     /// `{"scan":N,"commit":...}`, the same for every event this scan writes.
     payload: String,
     summary: ScanSummary,
-    previous_digest: Option<String>,
+    /// The latest scan of this scope before this one: (id, digest).
+    previous: Option<(i64, String)>,
 }
 
 /// Statements prepared once per import; `prepare_cached` per row cost a hash of the SQL text.
@@ -217,12 +218,12 @@ impl<'t, 'o> Writer<'t, 'o> {
             params![repo, tool],
             |r| r.get(0),
         )?;
-        let previous: Option<(String, String)> = txn
+        let previous: Option<(i64, String, String)> = txn
             .query_row(
-                "SELECT digest, COALESCE(started_at, imported_at) FROM scans
+                "SELECT id, digest, COALESCE(started_at, imported_at) FROM scans
                  WHERE scope_id = ?1 ORDER BY id DESC LIMIT 1",
                 [scope_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let started = info.started_at.clone().unwrap_or_else(|| self.at.clone());
@@ -230,7 +231,7 @@ impl<'t, 'o> Writer<'t, 'o> {
         let much_older =
             previous
                 .as_ref()
-                .is_some_and(|(_, prev)| match (parse(prev), parse(&started)) {
+                .is_some_and(|(_, _, prev)| match (parse(prev), parse(&started)) {
                     (Some(prev), Some(this)) => prev - this > BACKFILL_GAP,
                     _ => false,
                 });
@@ -247,8 +248,8 @@ impl<'t, 'o> Writer<'t, 'o> {
             .or_else(|| info.commit_hint.clone());
         txn.execute(
             "INSERT INTO scans(scope_id, source, tool_version, commit_sha, started_at, imported_at,
-                               actor, digest, complete, out_of_order)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '', 0, ?8)",
+                               actor, digest, requested_repo, complete, out_of_order)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '', ?8, 0, ?9)",
             params![
                 scope_id,
                 self.opts.source,
@@ -257,6 +258,7 @@ impl<'t, 'o> Writer<'t, 'o> {
                 info.started_at,
                 self.at,
                 self.opts.actor,
+                self.opts.repo,
                 out_of_order
             ],
         )?;
@@ -282,7 +284,7 @@ impl<'t, 'o> Writer<'t, 'o> {
                 updated: 0,
                 duplicates: 0,
             },
-            previous_digest: previous.map(|(d, _)| d),
+            previous: previous.map(|(id, digest, _)| (id, digest)),
         });
         let idx = self.scopes.len() - 1;
         self.by_key.insert((repo, tool), idx);
@@ -441,11 +443,16 @@ impl<'t, 'o> Writer<'t, 'o> {
             && self
                 .scopes
                 .iter()
-                .all(|r| r.previous_digest.as_deref() == Some(digest))
+                .all(|r| r.previous.as_ref().is_some_and(|(_, d)| d == digest))
         {
-            return Ok(ImportOutcome::Unchanged {
-                scan_ids: self.scopes.iter().map(|r| r.scan_id).collect(),
-            });
+            // Name the scans already recorded, not this import's (which is rolled back).
+            let mut scan_ids: Vec<i64> = self
+                .scopes
+                .iter()
+                .filter_map(|r| r.previous.as_ref().map(|(id, _)| *id))
+                .collect();
+            scan_ids.sort_unstable();
+            return Ok(ImportOutcome::Unchanged { scan_ids });
         }
         let mut summaries = Vec::with_capacity(self.scopes.len());
         for idx in 0..self.scopes.len() {
