@@ -232,7 +232,7 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled("loading…", state.theme.dim));
     } else if b.rows.is_empty() && !b.is_resetting() {
         let msg = if state.query.is_empty() {
-            "no findings yet: import a report (lastmile import FILE)".to_string()
+            "no findings yet: lastmile import FILE, or try lastmile demo".to_string()
         } else {
             format!("no findings match {}", sanitize::line(&state.query))
         };
