@@ -4,6 +4,7 @@ pub mod config;
 pub mod demo;
 pub mod ingest;
 pub mod model;
+pub mod prehashed;
 pub mod query;
 pub mod sanitize;
 pub mod store;

@@ -63,6 +63,21 @@ impl Env {
         serde_json::from_str(out.trim()).unwrap()
     }
 
+    /// `lastmile import --repo REPO -` with the file's bytes on standard input.
+    fn import_stdin(&self, file: &Path, repo: &str) -> Output {
+        let mut child = self
+            .cmd()
+            .args(["import", "--repo", repo, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let bytes = std::fs::read(file).unwrap();
+        child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     fn findings(&self, query: &str) -> Vec<Value> {
         let out = self.ok(&[
             "findings", "--query", query, "--limit", "1000000", "--format", "json",
@@ -214,20 +229,7 @@ fn a_rescan_closes_what_was_fixed_and_keeps_moved_findings() {
     assert_eq!(support::dump(&env.db()), before);
 
     // The same bytes through stdin go the long way and reach the same verdict.
-    let mut child = env
-        .cmd()
-        .args(["import", "--repo", "pygoat", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&std::fs::read(real.join("bandit-pygoat-19d17cc8.sarif")).unwrap())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = env.import_stdin(&real.join("bandit-pygoat-19d17cc8.sarif"), "pygoat");
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("nothing changed"),
         "{out:?}"
@@ -288,20 +290,7 @@ fn malformed_input_names_the_file_and_place_and_writes_nothing() {
 fn stdin_json_fields_stats_and_sorting() {
     let env = Env::new();
     let file = support::corpus().join("sarif/real/semgrep-pygoat-19d17cc8.sarif");
-    let mut child = env
-        .cmd()
-        .args(["import", "--repo", "pygoat", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&std::fs::read(&file).unwrap())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = env.import_stdin(&file, "pygoat");
     assert!(out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("250 results"),

@@ -9,6 +9,8 @@ use lastmile::model::{Severity, Status};
 use lastmile::store::{ChainReport, ImportOptions, ImportOutcome, ScanSummary, Store, StoreError};
 use std::io::Read;
 
+mod support;
+
 /// `#tool NAME`, `#started RFC3339`, `#incomplete`, `#fail-after N`, then `fingerprint line` rows.
 fn script_parser(
     r: &mut dyn Read,
@@ -138,26 +140,7 @@ impl Fixture {
 
     /// Every row of every table, as text: "unchanged in content" means this is equal.
     fn dump(&self) -> String {
-        let conn = self.store.raw_connection();
-        let mut out = String::new();
-        for table in ["scopes", "scans", "findings", "events", "counters"] {
-            let mut stmt = conn
-                .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
-                .unwrap();
-            let n = stmt.column_count();
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((0..n)
-                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                        .collect::<Vec<_>>()
-                        .join("|"))
-                })
-                .unwrap();
-            for row in rows {
-                out.push_str(&format!("{table}: {}\n", row.unwrap()));
-            }
-        }
-        out
+        support::dump(&self._dir.path().join("t.db"))
     }
 }
 

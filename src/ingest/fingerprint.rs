@@ -12,7 +12,7 @@
 
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 /// Version tag of fingerprints built from the tool's own fingerprint entries.
 pub const TOOL_TAG: &str = "lastmile-fp-tool/v1";
@@ -208,25 +208,7 @@ impl std::hash::Hash for Key {
     }
 }
 
-/// The keys are already uniformly random; hashing them again would only cost time.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type KeyBuild = BuildHasherDefault<KeyHasher>;
+type KeyBuild = crate::prehashed::BuildPassThrough;
 
 /// Per-run fingerprint state. Memory: one 16-byte key per distinct tool fingerprint and one
 /// 16-byte key + u32 count per distinct (rule, path, context) of derived results; a million

@@ -10,25 +10,6 @@ use crate::store::events::{EventWriter, NewEvent};
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// Keys are FNV hashes already: hashing them again (SipHash) was 3% of import time.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) ^ u64::from(*b);
-        }
-    }
-    fn write_i64(&mut self, n: i64) {
-        self.0 = n as u64;
-    }
-}
 
 /// Finding ids seen by a scan: a bit per rowid, so a million cost 125 KB.
 #[derive(Default)]
@@ -58,7 +39,7 @@ struct ScopeRun {
     seen_ids: SeenIds,
     /// While the scope had no findings before this scan, a key not yet in this set cannot be in
     /// the table, so the identity probe is skipped (a repeat or a collision takes the probe).
-    fresh_keys: Option<HashSet<i64, BuildHasherDefault<KeyHasher>>>,
+    fresh_keys: Option<HashSet<i64, crate::prehashed::BuildPassThrough>>,
     /// `{"scan":N,"commit":...}`, the same for every event this scan writes.
     payload: String,
     summary: ScanSummary,
