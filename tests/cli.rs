@@ -457,3 +457,26 @@ fn an_import_killed_half_way_leaves_the_database_as_it_was() {
             .starts_with("audit trail intact")
     );
 }
+
+#[test]
+fn a_file_that_is_not_a_database_is_named_in_one_line() {
+    let env = Env::new();
+    let bogus = env.dir.path().join("notes.txt");
+    std::fs::write(&bogus, "these are my notes, not a database\n".repeat(200)).unwrap();
+    let out = env
+        .cmd()
+        .args(["--db", bogus.to_str().unwrap(), "findings"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains("notes.txt") && err.contains("not a database"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&bogus).unwrap(),
+        "these are my notes, not a database\n".repeat(200)
+    );
+}

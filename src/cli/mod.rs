@@ -104,14 +104,15 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // One clear line (or one per config problem); the chain, not a backtrace.
-            let top = e.to_string();
-            eprintln!("lastmile: {top}");
+            // One line: the message, then any cause it does not already say.
+            let mut line = e.to_string();
             for cause in e.chain().skip(1) {
                 let cause = cause.to_string();
-                if !top.contains(&cause) {
-                    eprintln!("  caused by: {cause}");
+                if !line.contains(&cause) {
+                    line = format!("{line}: {cause}");
                 }
             }
+            eprintln!("lastmile: {line}");
             ExitCode::FAILURE
         }
     }

@@ -31,10 +31,11 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
-    #[error("{path}: cannot open database: {source}")]
+    /// Not named `source`, so the message stands alone on one line.
+    #[error("{path}: cannot open database: {error}")]
     Open {
         path: String,
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     #[error(transparent)]
     Ingest(#[from] IngestError),
@@ -78,12 +79,18 @@ impl Store {
             })?;
         }
         let display = path.display().to_string();
-        let mut conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let opening = |error| StoreError::Open {
             path: display.clone(),
-            source,
-        })?;
-        configure(&conn)?;
-        migrations::migrate(&mut conn, &display)?;
+            error,
+        };
+        let mut conn = Connection::open(path).map_err(opening)?;
+        // A file that is not a database (or is damaged) fails here: say which file.
+        let named = |e: StoreError| match e {
+            StoreError::Sqlite(error) => opening(error),
+            other => other,
+        };
+        configure(&conn).map_err(named)?;
+        migrations::migrate(&mut conn, &display).map_err(named)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -97,9 +104,9 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|source| StoreError::Open {
+        .map_err(|error| StoreError::Open {
             path: display.clone(),
-            source,
+            error,
         })?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
