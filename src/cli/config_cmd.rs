@@ -14,6 +14,13 @@ pub enum Command {
 pub fn run(ctx: &Context, cmd: Command) -> color_eyre::Result<ExitCode> {
     match cmd {
         Command::Check { file } => {
+            if file.is_none() && !ctx.paths.config_explicit && !ctx.paths.config.exists() {
+                println!(
+                    "no config at {}: lastmile runs on its defaults (see config.example.toml)",
+                    ctx.paths.config.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             let path = file.unwrap_or_else(|| ctx.paths.config.clone());
             match Config::load(&path) {
                 Ok(_) => {
