@@ -203,10 +203,50 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
     })
 }
 
+fn full_columns() -> String {
+    format!(
+        "{ROW_COLUMNS}, fingerprint, message, cwe, cve, end_line, snippet, help_uri, suppressed,
+         baseline_state, fixes, owner, team, due, last_scan_id"
+    )
+}
+
+/// Reads a row selected with `full_columns`.
+fn read_finding(r: &Row<'_>) -> rusqlite::Result<Finding> {
+    let fixes: Option<String> = r.get(20)?;
+    Ok(Finding {
+        row: read_row(r)?,
+        fingerprint: r.get(11)?,
+        message: r.get(12)?,
+        cwe: r.get(13)?,
+        cve: r.get(14)?,
+        end_line: r.get(15)?,
+        snippet: r.get(16)?,
+        help_uri: r.get(17)?,
+        suppressed: r.get(18)?,
+        baseline_state: r.get(19)?,
+        fixes: fixes.and_then(|f| serde_json::from_str(&f).ok()),
+        owner: r.get(21)?,
+        team: r.get(22)?,
+        due: r.get(23)?,
+        last_scan_id: r.get(24)?,
+    })
+}
+
 impl Store {
     /// One window of the backlog. Reads only `limit` rows however large the table is
     /// (as long as the sort has an index and the filter is not too selective).
     pub fn page(&self, req: &PageRequest) -> Result<Page, StoreError> {
+        let rows = self.window(req, ROW_COLUMNS, read_row)?;
+        Ok(Page { rows })
+    }
+
+    /// The one keyset query behind `page` and `list`: `columns` selected, `read` per row.
+    fn window<T>(
+        &self,
+        req: &PageRequest,
+        columns: &str,
+        read: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
         let Compiled {
             sql: filter,
             mut params,
@@ -216,7 +256,7 @@ impl Store {
         let backwards = matches!(req.anchor, Anchor::End | Anchor::Before(_));
         let desc = req.sort.descending != backwards;
         let dir = if desc { "DESC" } else { "ASC" };
-        let mut sql = format!("SELECT {ROW_COLUMNS} FROM findings WHERE ({filter})");
+        let mut sql = format!("SELECT {columns} FROM findings WHERE ({filter})");
         if let Anchor::After(row) | Anchor::Before(row) = &req.anchor {
             let cmp = if desc { "<" } else { ">" };
             sql.push_str(&format!(" AND ({expr}, id) {cmp} (?, ?)"));
@@ -224,37 +264,31 @@ impl Store {
             params.push(Value::Integer(row.id));
         }
         sql.push_str(&format!(" ORDER BY {expr} {dir}, id {dir} LIMIT ?"));
-        params.push(Value::Integer(req.limit as i64));
+        params.push(Value::Integer(i64::try_from(req.limit).unwrap_or(i64::MAX)));
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows: Vec<FindingRow> = stmt
-            .query_map(params_from_iter(params), read_row)?
+        let mut rows: Vec<T> = stmt
+            .query_map(params_from_iter(params), read)?
             .collect::<Result<_, _>>()?;
         if backwards {
             rows.reverse();
         }
-        Ok(Page { rows })
+        Ok(rows)
     }
 
-    /// The first `limit` findings of a query in sort order (the CLI's listing).
+    /// The first `limit` findings of a query in sort order, in full (the CLI's listing).
     pub fn list(
         &self,
         query: &str,
         sort: SortKey,
         limit: usize,
     ) -> Result<Vec<Finding>, StoreError> {
-        let page = self.page(&PageRequest {
+        let req = PageRequest {
             query: query.to_string(),
             sort,
             anchor: Anchor::Start,
             limit,
-        })?;
-        let mut out = Vec::with_capacity(page.rows.len());
-        for row in page.rows {
-            if let Some(f) = self.finding(row.id)? {
-                out.push(f);
-            }
-        }
-        Ok(out)
+        };
+        self.window(&req, &full_columns(), read_finding)
     }
 
     /// How many findings match a query (a scan over the matches: keep it off the UI thread).
@@ -334,33 +368,10 @@ impl Store {
 
     pub fn finding(&self, id: i64) -> Result<Option<Finding>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS}, fingerprint, message, cwe, cve, end_line, snippet, help_uri,
-                    suppressed, baseline_state, fixes, owner, team, due, last_scan_id
-             FROM findings WHERE id = ?1"
+            "SELECT {} FROM findings WHERE id = ?1",
+            full_columns()
         ))?;
-        let found = stmt
-            .query_row([id], |r| {
-                let fixes: Option<String> = r.get(20)?;
-                Ok(Finding {
-                    row: read_row(r)?,
-                    fingerprint: r.get(11)?,
-                    message: r.get(12)?,
-                    cwe: r.get(13)?,
-                    cve: r.get(14)?,
-                    end_line: r.get(15)?,
-                    snippet: r.get(16)?,
-                    help_uri: r.get(17)?,
-                    suppressed: r.get(18)?,
-                    baseline_state: r.get(19)?,
-                    fixes: fixes.and_then(|f| serde_json::from_str(&f).ok()),
-                    owner: r.get(21)?,
-                    team: r.get(22)?,
-                    due: r.get(23)?,
-                    last_scan_id: r.get(24)?,
-                })
-            })
-            .optional()?;
-        Ok(found)
+        Ok(stmt.query_row([id], read_finding).optional()?)
     }
 
     /// A finding's events, oldest first.
