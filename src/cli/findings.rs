@@ -48,8 +48,7 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         .map_err(|e: String| eyre!("--sort: {e}"))?;
     let store = ctx.open_store()?;
     let found = store.list(&args.query, sort, args.limit)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::output::stdout();
     match args.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &found)?;
@@ -64,6 +63,7 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             output::table(&mut out, HEADERS, &rows)?;
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -80,12 +80,12 @@ pub fn show(ctx: &Context, args: ShowArgs) -> color_eyre::Result<ExitCode> {
         .finding(args.id)?
         .ok_or_else(|| eyre!("no finding with id {}", args.id))?;
     let history = store.history(args.id)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::output::stdout();
     if args.format == Format::Json {
         let v = serde_json::json!({ "finding": finding, "history": history });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
+        out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     let r = &finding.row;
@@ -133,5 +133,6 @@ pub fn show(ctx: &Context, args: ShowArgs) -> color_eyre::Result<ExitCode> {
             s(&e.payload)
         )?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

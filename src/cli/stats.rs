@@ -15,8 +15,7 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     let store = ctx.open_store()?;
     let stats = store.stats(&args.query)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::output::stdout();
     let groups = [
         ("severity", &stats.by_severity),
         ("status", &stats.by_status),
@@ -57,5 +56,6 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             }
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
