@@ -115,6 +115,7 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             backfill: args.backfill,
         };
         let outcome = import_one(&mut store, reader, &opts)?;
+        tracing::info!(%source, ?outcome, "import");
         report(&source, args.format, outcome);
     }
     Ok(ExitCode::SUCCESS)
