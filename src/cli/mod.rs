@@ -151,9 +151,8 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     };
     match cli.command {
         None => {
+            // The console creates or migrates the database itself, then reads off its thread.
             let config = ctx.config()?;
-            let store = ctx.open_store()?;
-            drop(store); // created and migrated; the console opens its own connections
             crate::tui::run(&ctx.paths.db, &config)?;
             Ok(ExitCode::SUCCESS)
         }
