@@ -23,6 +23,19 @@ pub struct Term {
     pub value_column: usize,
 }
 
+impl Term {
+    /// A bare or quoted word: text search.
+    fn word(value: String, column: usize) -> Term {
+        Term {
+            field: None,
+            op: Op::Match,
+            value,
+            column,
+            value_column: column,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
     /// Matches everything (the empty query).
@@ -189,16 +202,7 @@ fn read_term(chars: &[char], start: usize) -> Result<(Term, usize), QueryError> 
     let col = start + 1;
     if chars[start] == '"' {
         let (value, next) = read_quoted(chars, start)?;
-        return Ok((
-            Term {
-                field: None,
-                op: Op::Match,
-                value,
-                column: col,
-                value_column: col,
-            },
-            next,
-        ));
+        return Ok((Term::word(value, col), next));
     }
     // A field name is letters, digits, '-' and '_' followed by an operator.
     let mut j = start;
@@ -246,16 +250,7 @@ fn read_term(chars: &[char], start: usize) -> Result<(Term, usize), QueryError> 
         ));
     }
     let (value, next) = read_bare(chars, start);
-    Ok((
-        Term {
-            field: None,
-            op: Op::Match,
-            value,
-            column: col,
-            value_column: col,
-        },
-        next,
-    ))
+    Ok((Term::word(value, col), next))
 }
 
 fn read_bare(chars: &[char], start: usize) -> (String, usize) {
