@@ -215,3 +215,33 @@ fn errors_name_the_column_and_the_problem() {
         );
     }
 }
+
+#[test]
+fn no_input_makes_the_query_language_panic() {
+    use rand::{Rng, SeedableRng};
+    // Characters that matter to the grammar, plus multi-byte and control characters.
+    const ALPHABET: &[char] = &[
+        'a', 'z', 'S', ':', '=', '<', '>', '!', '-', '(', ')', '"', '\\', ' ', '*', '?', '[', ']',
+        '%', '_', ',', '1', '9', 'é', '✓', '\u{202e}', '\u{1b}', '\n', '\t',
+    ];
+    const WORDS: &[&str] = &["sev", "status", "is", "tool", "path", "cwe", "id", "line", "OR", "NOT", "high", "open"];
+    let (_dir, store) = store();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
+    for _ in 0..20_000 {
+        let mut q = String::new();
+        for _ in 0..rng.random_range(0..24) {
+            if rng.random_bool(0.3) {
+                q.push_str(WORDS[rng.random_range(0..WORDS.len())]);
+            } else {
+                q.push(ALPHABET[rng.random_range(0..ALPHABET.len())]);
+            }
+        }
+        // Either an answer or an error with a column inside the query (+1 for "at the end").
+        match lastmile::query::to_sql(&q) {
+            Ok(_) => {
+                store.count(&q).unwrap_or_else(|e| panic!("{q:?} compiled but failed in SQLite: {e}"));
+            }
+            Err(e) => assert!(e.column >= 1 && e.column <= q.chars().count() + 1, "{q:?}: {e}"),
+        }
+    }
+}
