@@ -224,7 +224,9 @@ fn no_input_makes_the_query_language_panic() {
         'a', 'z', 'S', ':', '=', '<', '>', '!', '-', '(', ')', '"', '\\', ' ', '*', '?', '[', ']',
         '%', '_', ',', '1', '9', 'é', '✓', '\u{202e}', '\u{1b}', '\n', '\t',
     ];
-    const WORDS: &[&str] = &["sev", "status", "is", "tool", "path", "cwe", "id", "line", "OR", "NOT", "high", "open"];
+    const WORDS: &[&str] = &[
+        "sev", "status", "is", "tool", "path", "cwe", "id", "line", "OR", "NOT", "high", "open",
+    ];
     let (_dir, store) = store();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
     for _ in 0..20_000 {
@@ -239,9 +241,14 @@ fn no_input_makes_the_query_language_panic() {
         // Either an answer or an error with a column inside the query (+1 for "at the end").
         match lastmile::query::to_sql(&q) {
             Ok(_) => {
-                store.count(&q).unwrap_or_else(|e| panic!("{q:?} compiled but failed in SQLite: {e}"));
+                store
+                    .count(&q)
+                    .unwrap_or_else(|e| panic!("{q:?} compiled but failed in SQLite: {e}"));
             }
-            Err(e) => assert!(e.column >= 1 && e.column <= q.chars().count() + 1, "{q:?}: {e}"),
+            Err(e) => assert!(
+                e.column >= 1 && e.column <= q.chars().count() + 1,
+                "{q:?}: {e}"
+            ),
         }
     }
 }
