@@ -8,15 +8,9 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-fn corpus() -> PathBuf {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    assert!(
-        dir.join("SOURCES.md").is_file(),
-        "the shared corpus is missing: expected {}/SOURCES.md",
-        dir.display()
-    );
-    dir
-}
+mod support;
+
+use support::corpus;
 
 /// One run as the parser reported it.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,53 +77,15 @@ fn rel(path: &str) -> PathBuf {
     corpus().join(path)
 }
 
-/// "results" column of every sarif/ row of the SOURCES.md tables: file -> count (None when the
-/// cell does not start with a number, e.g. "not valid JSON").
-fn expected_counts() -> HashMap<String, Option<u64>> {
-    let md = std::fs::read_to_string(corpus().join("SOURCES.md")).unwrap();
-    let mut out = HashMap::new();
-    let mut results_col = None;
-    for line in md.lines() {
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        if cells.len() < 3 {
-            results_col = None;
-            continue;
-        }
-        if cells[1] == "file" {
-            results_col = cells.iter().position(|c| *c == "results");
-            continue;
-        }
-        let (Some(col), Some(file)) = (
-            results_col,
-            cells[1].strip_prefix('`').and_then(|c| c.strip_suffix('`')),
-        ) else {
-            continue;
-        };
-        if !file.starts_with("sarif/") {
-            continue;
-        }
-        let digits: String = cells[col]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        out.insert(file.to_string(), digits.parse().ok());
-    }
-    assert!(
-        out.len() > 50,
-        "SOURCES.md tables not understood ({} sarif rows)",
-        out.len()
-    );
-    out
+fn expected_counts() -> std::collections::BTreeMap<String, Option<u64>> {
+    support::expected_results()
 }
 
 fn files_in(dir: &str) -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(corpus().join(dir))
-        .unwrap()
-        .map(|e| format!("{dir}/{}", e.unwrap().file_name().to_string_lossy()))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "{dir} is empty");
-    files
+    support::files_in(dir)
+        .into_iter()
+        .map(|(rel, _)| rel)
+        .collect()
 }
 
 fn all_sarif_files() -> Vec<String> {

@@ -16,7 +16,7 @@ pub use queries::{Anchor, Counts, EventRow, Page, PageRequest, SortField, SortKe
 
 use crate::ingest::IngestError;
 use rusqlite::{Connection, OpenFlags};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +64,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Store {
     conn: Connection,
-    path: PathBuf,
 }
 
 impl Store {
@@ -91,10 +90,7 @@ impl Store {
         };
         configure(&conn).map_err(named)?;
         migrations::migrate(&mut conn, &display).map_err(named)?;
-        Ok(Store {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(Store { conn })
     }
 
     /// A second, read-only connection for a reader thread (WAL lets it read while the writer writes).
@@ -117,19 +113,12 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
-        Ok(Store {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(Store { conn })
     }
 
     /// Lets another thread abort this connection's running query (a count nobody waits for).
     pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
         self.conn.get_interrupt_handle()
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Walks the event chain; see `events::verify`.

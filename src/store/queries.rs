@@ -149,12 +149,11 @@ pub struct Page {
     pub rows: Vec<FindingRow>,
 }
 
-/// Counts by status and severity from the trigger-kept counters (no table scan).
+/// Counts by status from the counters the store keeps (no table scan).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Counts {
     pub total: u64,
     pub active: u64,
-    pub by_severity_active: BTreeMap<String, u64>,
     pub by_status: BTreeMap<String, u64>,
 }
 
@@ -304,25 +303,17 @@ impl Store {
 
     pub fn counts(&self) -> Result<Counts, StoreError> {
         let mut c = Counts::default();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT status, severity, n FROM counters WHERE n > 0")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT status, SUM(n) FROM counters GROUP BY status HAVING SUM(n) > 0",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
-            let (status, sev, n) = row?;
+            let (status, n) = row?;
             let n = n as u64;
             c.total += n;
             *c.by_status.entry(status.clone()).or_default() += n;
             if status.parse::<Status>().is_ok_and(|s| s.is_active()) {
                 c.active += n;
-                let sev = Severity::from_rank(sev).map(|s| s.as_str()).unwrap_or("?");
-                *c.by_severity_active.entry(sev.to_string()).or_default() += n;
             }
         }
         Ok(c)

@@ -10,6 +10,7 @@ use crate::store::events::{EventWriter, NewEvent};
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 /// Finding ids seen by a scan: a bit per rowid, so a million cost 125 KB.
 #[derive(Default)]
@@ -41,7 +42,7 @@ struct ScopeRun {
     /// the table, so the identity probe is skipped (a repeat or a collision takes the probe).
     fresh_keys: Option<HashSet<i64, crate::prehashed::BuildPassThrough>>,
     /// `{"scan":N,"commit":...}`, the same for every event this scan writes.
-    payload: String,
+    payload: Rc<str>,
     summary: ScanSummary,
     /// The latest scan of this scope before this one: (id, digest).
     previous: Option<(i64, String)>,
@@ -71,7 +72,7 @@ impl<'t> Statements<'t> {
     fn new(txn: &'t Transaction<'_>) -> Result<Self, StoreError> {
         Ok(Statements {
             lookup: txn.prepare(
-                "SELECT id, status, severity, content_hash, last_scan_id FROM findings
+                "SELECT id, status, severity, content_hash FROM findings
                  WHERE scope_id = ?1 AND fp_key = ?2 AND fingerprint = ?3",
             )?,
             insert: txn.prepare(
@@ -249,7 +250,9 @@ impl<'t, 'o> Writer<'t, 'o> {
             scan_id,
             seen_ids: SeenIds::default(),
             fresh_keys: was_empty.then(HashSet::default),
-            payload: serde_json::json!({ "scan": scan_id, "commit": commit }).to_string(),
+            payload: serde_json::json!({ "scan": scan_id, "commit": commit })
+                .to_string()
+                .into(),
             summary: ScanSummary {
                 scan_id,
                 repo: repo.clone(),
@@ -337,20 +340,17 @@ impl<'t, 'o> Writer<'t, 'o> {
                         r.get::<_, String>(1)?,
                         r.get::<_, i64>(2)?,
                         r.get::<_, Vec<u8>>(3)?,
-                        r.get::<_, Option<i64>>(4)?,
                     ))
                 })
                 .optional()?
         };
-        let Some((id, status, severity, old_content, _last_scan)) = existing else {
+        let Some((id, status, severity, old_content)) = existing else {
             let id = self.insert(idx, f, key, content)?;
             self.scopes[idx].seen_ids.mark(id);
             self.scopes[idx].summary.new += 1;
             self.counters.add(Status::Open, f.severity);
-            let payload = std::mem::take(&mut self.scopes[idx].payload);
-            let result = self.event(Some(id), "created", None, &payload);
-            self.scopes[idx].payload = payload;
-            return result;
+            let payload = Rc::clone(&self.scopes[idx].payload);
+            return self.event(Some(id), "created", None, &payload);
         };
         let run = &mut self.scopes[idx];
         if run.seen_ids.mark(id) {
@@ -365,7 +365,7 @@ impl<'t, 'o> Writer<'t, 'o> {
         }
         let status: Status = status.parse().map_err(StoreError::Invalid)?;
         let severity = Severity::from_rank(severity).unwrap_or_default();
-        let (scan_id, payload) = (run.scan_id, std::mem::take(&mut run.payload));
+        let (scan_id, payload) = (run.scan_id, Rc::clone(&run.payload));
         let mut current = status;
         if status.is_resolved_by_code() {
             self.stmts
@@ -415,7 +415,6 @@ impl<'t, 'o> Writer<'t, 'o> {
         self.stmts
             .seen
             .execute(params![id, self.at, scan_id, f.baseline_state])?;
-        self.scopes[idx].payload = payload;
         Ok(())
     }
 
@@ -487,7 +486,7 @@ impl<'t, 'o> Writer<'t, 'o> {
         }
         drop(rows);
         drop(stmt);
-        let payload = run.payload.clone();
+        let payload = Rc::clone(&run.payload);
         for (id, status, severity) in absent {
             let status: Status = status.parse().map_err(StoreError::Invalid)?;
             let severity = Severity::from_rank(severity).unwrap_or_default();
