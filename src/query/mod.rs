@@ -6,9 +6,11 @@
 
 mod compile;
 mod parse;
+mod record;
 
 pub use compile::{Compiled, compile};
 pub use parse::{Expr, Op, Term, parse};
+pub use record::{Context, Record};
 
 use std::fmt;
 

@@ -4,7 +4,9 @@ use super::StoreError;
 use rusqlite::Connection;
 
 /// Each entry upgrades the schema from version `i` to `i + 1`. Append only; never edit a shipped step.
-const STEPS: &[&str] = &[r#"
+const STEPS: &[&str] = &[
+    // 1: the foundation.
+    r#"
 CREATE TABLE scopes (
     id    INTEGER PRIMARY KEY,
     repo  TEXT NOT NULL,
@@ -106,7 +108,92 @@ CREATE TABLE counters (
     n        INTEGER NOT NULL,
     PRIMARY KEY (status, severity)
 ) WITHOUT ROWID;
-"#];
+"#,
+    // 2: triage. The risk inputs, lane and due date live on the finding so the backlog can be
+    // filtered and sorted by them without joins; decisions keep their own rows because a
+    // pending one must wait for a second person.
+    r#"
+-- The tool's numeric score (CVSS / security-severity), when it gave one.
+ALTER TABLE findings ADD COLUMN score REAL;
+-- Exploitability from enrichment: listed in CISA KEV (and its remediation date), EPSS.
+ALTER TABLE findings ADD COLUMN kev INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE findings ADD COLUMN kev_due TEXT;
+ALTER TABLE findings ADD COLUMN epss REAL;
+ALTER TABLE findings ADD COLUMN epss_pct REAL;
+-- Flags a person (or a tool) sets.
+ALTER TABLE findings ADD COLUMN validated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE findings ADD COLUMN reachable INTEGER NOT NULL DEFAULT 0;
+-- The asset's exposure and tier as config said when risk was last computed.
+ALTER TABLE findings ADD COLUMN exposed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE findings ADD COLUMN tier INTEGER;
+-- When the finding last reopened: restarts the SLA clock if the config says so.
+ALTER TABLE findings ADD COLUMN reopened_at TEXT;
+-- The decision in force: who and when, until when (accepted risk, deferral), of what
+-- (duplicate), to whom (escalation), and a decision still waiting for approval.
+ALTER TABLE findings ADD COLUMN decided_by TEXT;
+ALTER TABLE findings ADD COLUMN decided_at TEXT;
+ALTER TABLE findings ADD COLUMN until TEXT;
+ALTER TABLE findings ADD COLUMN duplicate_of INTEGER;
+ALTER TABLE findings ADD COLUMN escalated_to TEXT;
+ALTER TABLE findings ADD COLUMN pending_id INTEGER;
+
+CREATE INDEX findings_by_risk ON findings(risk, id);
+CREATE INDEX findings_by_due ON findings(due, id);
+-- Expiry checks look only at findings that have an end date.
+CREATE INDEX findings_until ON findings(until) WHERE until IS NOT NULL;
+
+CREATE TABLE decisions (
+    id            INTEGER PRIMARY KEY,
+    finding_id    INTEGER NOT NULL REFERENCES findings(id),
+    kind          TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    at            TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    until         TEXT,
+    control       TEXT,
+    target        TEXT,
+    lane          TEXT,
+    -- pending, applied, rejected, superseded
+    state         TEXT NOT NULL,
+    reviewer      TEXT,
+    reviewed_at   TEXT,
+    review_reason TEXT
+);
+CREATE INDEX decisions_by_finding ON decisions(finding_id, id);
+CREATE INDEX decisions_pending ON decisions(actor) WHERE state = 'pending';
+
+-- Enrichment, loaded from files so it works offline.
+CREATE TABLE kev (
+    cve        TEXT PRIMARY KEY,
+    date_added TEXT,
+    due_date   TEXT,
+    vendor     TEXT,
+    product    TEXT,
+    name       TEXT,
+    ransomware INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE epss (
+    cve        TEXT PRIMARY KEY,
+    epss       REAL NOT NULL,
+    percentile REAL
+) WITHOUT ROWID;
+-- Which catalog / daily file each enrichment came from.
+CREATE TABLE enrichment_sources (
+    kind        TEXT PRIMARY KEY,
+    version     TEXT,
+    released    TEXT,
+    file        TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    entries     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Small facts about the database: the digest of the triage policy lanes were computed with.
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"#,
+];
 
 /// The schema version this binary writes.
 pub const CURRENT: i64 = STEPS.len() as i64;
