@@ -8,4 +8,5 @@ pub mod prehashed;
 pub mod query;
 pub mod sanitize;
 pub mod store;
+pub mod triage;
 pub mod tui;

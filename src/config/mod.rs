@@ -9,6 +9,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+mod triage;
+pub use triage::{Lane, RiskWeights, Sla, View};
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -20,8 +23,15 @@ pub struct Config {
     pub teams: Vec<Spanned<Team>>,
     #[serde(default)]
     pub people: Vec<Spanned<Person>>,
+    /// Severity lanes in order; empty: the built-in lanes (see `triage::lanes`).
     #[serde(default)]
     pub lanes: Vec<Spanned<Lane>>,
+    #[serde(default)]
+    pub risk: RiskWeights,
+    #[serde(default)]
+    pub sla: Sla,
+    #[serde(default)]
+    pub views: Vec<Spanned<View>>,
     /// Action name -> keys, replacing that action's default keys.
     #[serde(default)]
     pub keys: BTreeMap<String, Spanned<Vec<String>>>,
@@ -38,6 +48,11 @@ pub struct Repo {
     pub url: Option<String>,
     /// The team that owns the repo when nothing finer says otherwise.
     pub team: Option<String>,
+    /// Reachable from the internet: raises the risk of its findings.
+    #[serde(default)]
+    pub internet_facing: bool,
+    /// Business criticality: 1 (crown jewels), 2, or 3 (least critical).
+    pub tier: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,16 +77,6 @@ pub struct Person {
     pub team: Option<String>,
     /// The day they left (YYYY-MM-DD); absent while they are here.
     pub left: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Lane {
-    pub name: String,
-    /// A filter-language query; the first lane whose query matches takes the finding.
-    pub query: String,
-    /// Days from first seen to the fix deadline.
-    pub sla_days: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -400,7 +405,7 @@ mod tests {
 
     #[test]
     fn the_example_config_is_valid() {
-        let text = include_str!("../config.example.toml");
+        let text = include_str!("../../config.example.toml");
         Config::parse(text, "config.example.toml").unwrap();
     }
 

@@ -1,0 +1,4 @@
+//! Triage: risk scores, severity lanes and their deadlines, and the rules decisions follow.
+//! Plain functions over plain types; the store applies them.
+
+pub mod sla;
