@@ -95,7 +95,7 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     for path in &args.files {
         inputs.push((path, open_input(path)?));
     }
-    let mut store = ctx.open_store()?;
+    let (mut store, policy) = ctx.open_triaged(&config, &actor)?;
     for (path, reader) in inputs {
         let source = path.display().to_string();
         // A file can be hashed before it is parsed: the same report again costs one read.
@@ -113,6 +113,7 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             commit: args.commit.clone(),
             actor: actor.clone(),
             backfill: args.backfill,
+            policy: policy.clone(),
         };
         let outcome = import_one(&mut store, reader, &opts)?;
         tracing::info!(%source, ?outcome, "import");

@@ -7,8 +7,10 @@ mod findings;
 mod import;
 mod output;
 mod stats;
+mod triage;
 
 use crate::config::{Config, Paths};
+use crate::triage::policy::Policy;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +54,17 @@ pub enum Command {
     Config(config_cmd::Command),
     /// Build the demo database (never your real one) and open the console on it.
     Demo(demo::Args),
+    /// Decide on findings (by id or --query): confirm, false-positive, accept-risk, defer,
+    /// escalate, duplicate, reopen; or set the validated / reachable flags.
+    Triage(triage::Args),
+    /// Approve the decisions waiting on these findings (someone else's, never your own).
+    Approve(triage::ReviewArgs),
+    /// Reject the decisions waiting on these findings, with a reason.
+    Reject(triage::ReviewArgs),
+    /// What waits for your approval (or, with --mine, what you asked for).
+    Approvals(triage::ApprovalsArgs),
+    /// Reopen expired acceptances and deferrals; bring risk, lanes and due dates up to date.
+    Tick(triage::TickArgs),
 }
 
 /// What a subcommand needs from the environment, resolved once.
@@ -78,6 +91,27 @@ impl Context {
     pub fn open_store(&self) -> color_eyre::Result<crate::store::Store> {
         Ok(crate::store::Store::open(&self.paths.db)?)
     }
+
+    pub fn policy(&self, config: &Config) -> color_eyre::Result<Policy> {
+        Policy::from_config(config)
+            .map_err(|e| color_eyre::eyre::eyre!("{}: {e}", self.paths.config.display()))
+    }
+
+    /// Opens the store with triage brought up to date: expired acceptances and deferrals
+    /// reopen, and a changed policy (or a new day) recomputes risk, lanes and due dates.
+    pub fn open_triaged(
+        &self,
+        config: &Config,
+        actor: &str,
+    ) -> color_eyre::Result<(crate::store::Store, Policy)> {
+        let policy = self.policy(config)?;
+        let mut store = self.open_store()?;
+        let report = store.tick(&policy, actor, &crate::clock::SystemClock)?;
+        if !report.expired.is_empty() {
+            tracing::info!(expired = report.expired.len(), "decisions expired");
+        }
+        Ok((store, policy))
+    }
 }
 
 fn command_name(c: &Command) -> &'static str {
@@ -89,6 +123,11 @@ fn command_name(c: &Command) -> &'static str {
         Command::Audit(_) => "audit",
         Command::Config(_) => "config",
         Command::Demo(_) => "demo",
+        Command::Triage(_) => "triage",
+        Command::Approve(_) => "approve",
+        Command::Reject(_) => "reject",
+        Command::Approvals(_) => "approvals",
+        Command::Tick(_) => "tick",
     }
 }
 
@@ -163,5 +202,10 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Audit(cmd)) => audit::run(&ctx, cmd),
         Some(Command::Config(cmd)) => config_cmd::run(&ctx, cmd),
         Some(Command::Demo(args)) => demo::run(&ctx, args),
+        Some(Command::Triage(args)) => triage::run(&ctx, args),
+        Some(Command::Approve(args)) => triage::review(&ctx, args, true),
+        Some(Command::Reject(args)) => triage::review(&ctx, args, false),
+        Some(Command::Approvals(args)) => triage::approvals(&ctx, args),
+        Some(Command::Tick(args)) => triage::tick(&ctx, args),
     }
 }

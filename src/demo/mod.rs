@@ -84,6 +84,7 @@ fn import_bytes(
         commit: None,
         actor: "demo-scanner".into(),
         backfill: false,
+        policy: crate::triage::policy::Policy::default(),
     };
     store.import_report(
         bytes,

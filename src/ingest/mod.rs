@@ -58,6 +58,8 @@ pub struct ImportedFinding {
     pub title: String,
     pub message: String,
     pub severity: Severity,
+    /// The CVSS-like score (`security-severity`, 0-10) the severity came from, when given.
+    pub score: Option<f64>,
     pub cwe: Option<String>,
     pub cve: Option<String>,
     pub path: Option<String>,

@@ -3,16 +3,21 @@
 
 mod commands;
 pub mod counters;
+mod decisions;
+mod enrichment;
 pub mod events;
 mod import;
 mod migrations;
 mod queries;
+mod triage;
 
 pub use commands::StatusChange;
+pub use decisions::{DecisionFilter, DecisionRequest, DecisionResult, DecisionRow, Outcome};
 pub use events::ChainReport;
 pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary, file_digest};
 pub use migrations::CURRENT as SCHEMA_VERSION;
 pub use queries::{Anchor, Counts, EventRow, Page, PageRequest, SortField, SortKey, Stats};
+pub use triage::{Recomputed, TickReport};
 
 use crate::ingest::IngestError;
 use rusqlite::{Connection, OpenFlags};

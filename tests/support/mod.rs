@@ -1,6 +1,8 @@
 //! Shared by the integration tests: the real corpus in ../shared and what SOURCES.md says of it.
 #![allow(dead_code)]
 
+pub mod script;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

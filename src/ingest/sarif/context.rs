@@ -263,6 +263,11 @@ impl RunContext {
 
         let props = properties.unwrap_or_default();
         let severity = severity(&props, kind, level, rule);
+        let score = props
+            .security_severity
+            .0
+            .or(rule.and_then(|r| r.score))
+            .filter(|s| s.is_finite() && (0.0..=10.0).contains(s));
 
         let own_cwe_sources = !props.tags.cwes.is_empty()
             || !props.cwe.cwes.is_empty()
@@ -353,6 +358,7 @@ impl RunContext {
             title,
             message,
             severity,
+            score,
             cwe,
             cve,
             path,

@@ -9,7 +9,7 @@
 mod writer;
 
 use super::StoreError;
-use crate::clock::{Clock, stamp};
+use crate::clock::Clock;
 use crate::ingest::{ImportEvent, IngestError};
 use crossbeam_channel::bounded;
 use sha2::{Digest, Sha256};
@@ -49,6 +49,8 @@ pub struct ImportOptions {
     pub actor: String,
     /// An older report imported late: add what is new, close and reopen nothing.
     pub backfill: bool,
+    /// Lanes, risk and due dates for what the import adds or changes.
+    pub policy: crate::triage::policy::Policy,
 }
 
 /// A report whose run started this much before the latest scan of its scope is treated as a
@@ -222,7 +224,7 @@ impl super::Store {
 
             let written = (|| -> Result<Option<ImportOutcome>, StoreError> {
                 let txn = conn.transaction()?;
-                let mut w = Writer::new(&txn, opts, stamp(clock.now()))?;
+                let mut w = Writer::new(&txn, opts, clock.now())?;
                 for msg in rx.iter() {
                     match msg {
                         Msg::Batch(events) => {

@@ -4,9 +4,13 @@
 use super::{BACKFILL_GAP, ImportOptions, ImportOutcome, ScanSummary};
 use crate::ingest::{ImportEvent, ImportedFinding, RunEnd, RunInfo};
 use crate::model::{Severity, Status};
+use crate::query::Record;
 use crate::store::StoreError;
 use crate::store::counters::CounterDeltas;
+use crate::store::enrichment::Exploitability;
 use crate::store::events::{EventWriter, NewEvent};
+use crate::store::triage::{Scope, reassess};
+use crate::triage::assess::{Assessor, Facts};
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -54,7 +58,8 @@ struct Statements<'t> {
     insert: Statement<'t>,
     refresh: Statement<'t>,
     seen: Statement<'t>,
-    set_status: Statement<'t>,
+    reopen: Statement<'t>,
+    close: Statement<'t>,
 }
 
 /// The indexed stand-in for a fingerprint: 64-bit FNV-1a, stable across versions and platforms
@@ -78,20 +83,27 @@ impl<'t> Statements<'t> {
             insert: txn.prepare(
                 "INSERT INTO findings(scope_id, repo, tool, fingerprint, fp_key, rule, title, message,
                     severity, cwe, cve, path, start_line, end_line, snippet, help_uri, suppressed,
-                    baseline_state, fixes, content_hash, first_seen, last_seen, last_scan_id, status)
+                    baseline_state, fixes, content_hash, first_seen, last_seen, last_scan_id, status,
+                    score, kev, kev_due, epss, epss_pct, exposed, tier, risk, lane, due)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                    ?18, ?19, ?20, ?21, ?21, ?22, 'open')",
+                    ?18, ?19, ?20, ?21, ?21, ?22, 'open', ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31,
+                    ?32)",
             )?,
             refresh: txn.prepare(
                 "UPDATE findings SET rule = ?2, title = ?3, message = ?4, severity = ?5, cwe = ?6,
                     cve = ?7, path = ?8, start_line = ?9, end_line = ?10, snippet = ?11,
-                    help_uri = ?12, suppressed = ?13, fixes = ?14, content_hash = ?15
+                    help_uri = ?12, suppressed = ?13, fixes = ?14, content_hash = ?15, score = ?16,
+                    kev = ?17, kev_due = ?18, epss = ?19, epss_pct = ?20
                  WHERE id = ?1",
             )?,
             seen: txn.prepare(
                 "UPDATE findings SET last_seen = ?2, last_scan_id = ?3, baseline_state = ?4 WHERE id = ?1",
             )?,
-            set_status: txn.prepare("UPDATE findings SET status = ?2 WHERE id = ?1")?,
+            reopen: txn.prepare(
+                "UPDATE findings SET status = 'open', reopened_at = ?2 WHERE id = ?1",
+            )?,
+            // A closed finding has no deadline.
+            close: txn.prepare("UPDATE findings SET status = 'fixed', due = NULL WHERE id = ?1")?,
         })
     }
 }
@@ -106,15 +118,23 @@ pub(super) struct Writer<'t, 'o> {
     scopes: Vec<ScopeRun>,
     by_key: HashMap<(String, String), usize>,
     current: Option<usize>,
+    assessor: Assessor<'o>,
+    exploitability: Exploitability<'t>,
+    /// Findings reopened or refreshed: reassessed once at the end.
+    touched: Vec<i64>,
 }
 
 impl<'t, 'o> Writer<'t, 'o> {
     pub(super) fn new(
         txn: &'t Transaction<'t>,
         opts: &'o ImportOptions,
-        at: String,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Self, StoreError> {
+        let at = crate::clock::stamp(now);
         Ok(Writer {
+            assessor: Assessor::new(&opts.policy, now).map_err(StoreError::Invalid)?,
+            exploitability: Exploitability::new(txn)?,
+            touched: Vec::new(),
             txn,
             opts,
             at,
@@ -293,6 +313,47 @@ impl<'t, 'o> Writer<'t, 'o> {
     ) -> Result<i64, StoreError> {
         let run = &self.scopes[idx];
         let s = &run.summary;
+        let x = self.exploitability.of(f.cve.as_deref())?;
+        let mut rec = Record {
+            id: 0,
+            status: Status::Open,
+            pending: false,
+            severity: f.severity,
+            tool: &s.tool,
+            rule: &f.rule,
+            repo: &s.repo,
+            path: f.path.as_deref(),
+            line: f.start_line,
+            title: &f.title,
+            message: &f.message,
+            cwe: f.cwe.as_deref(),
+            cve: f.cve.as_deref(),
+            lane: None,
+            owner: None,
+            team: None,
+            campaign: None,
+            sprint: None,
+            decided_by: None,
+            kev: x.kev,
+            epss: x.epss,
+            epss_pct: x.epss_pct,
+            risk: None,
+            validated: false,
+            reachable: false,
+            exposed: false,
+            tier: None,
+            first_seen: &self.at,
+            due: None,
+        };
+        let facts = Facts {
+            score: f.score,
+            kev_due: x.kev_due,
+            first_seen: Some(self.assessor.now()),
+            reopened_at: None,
+        };
+        let a = self.assessor.assess(&mut rec, &facts);
+        let lane = a.lane.map(|i| self.opts.policy.lanes[i].name.as_str());
+        let due = a.due.map(|d| d.format("%Y-%m-%d").to_string());
         self.stmts.insert.execute(params![
             run.scope_id,
             s.repo,
@@ -315,7 +376,17 @@ impl<'t, 'o> Writer<'t, 'o> {
             f.fixes,
             content,
             self.at,
-            run.scan_id
+            run.scan_id,
+            f.score,
+            x.kev,
+            x.kev_due.map(|d| d.format("%Y-%m-%d").to_string()),
+            x.epss,
+            x.epss_pct,
+            a.exposed,
+            a.tier,
+            a.risk,
+            lane,
+            due
         ])?;
         Ok(self.txn.last_insert_rowid())
     }
@@ -368,9 +439,8 @@ impl<'t, 'o> Writer<'t, 'o> {
         let (scan_id, payload) = (run.scan_id, Rc::clone(&run.payload));
         let mut current = status;
         if status.is_resolved_by_code() {
-            self.stmts
-                .set_status
-                .execute(params![id, Status::Open.as_str()])?;
+            self.stmts.reopen.execute(params![id, self.at])?;
+            self.touched.push(id);
             self.counters
                 .moved((status, severity), (Status::Open, severity));
             current = Status::Open;
@@ -385,6 +455,7 @@ impl<'t, 'o> Writer<'t, 'o> {
             self.scopes[idx].summary.seen += 1;
         }
         if old_content[..] != content[..] {
+            let x = self.exploitability.of(f.cve.as_deref())?;
             self.stmts.refresh.execute(params![
                 id,
                 f.rule,
@@ -400,8 +471,14 @@ impl<'t, 'o> Writer<'t, 'o> {
                 f.help_uri,
                 f.suppressed,
                 f.fixes,
-                &content[..]
+                &content[..],
+                f.score,
+                x.kev,
+                x.kev_due.map(|d| d.format("%Y-%m-%d").to_string()),
+                x.epss,
+                x.epss_pct
             ])?;
+            self.touched.push(id);
             self.counters
                 .moved((current, severity), (current, f.severity));
             self.scopes[idx].summary.updated += 1;
@@ -462,6 +539,7 @@ impl<'t, 'o> Writer<'t, 'o> {
             summaries.push(summary);
         }
         std::mem::take(&mut self.counters).apply(self.txn)?;
+        reassess(self.txn, &self.assessor, Scope::Ids(&self.touched))?;
         Ok(ImportOutcome::Imported(summaries))
     }
 
@@ -490,9 +568,7 @@ impl<'t, 'o> Writer<'t, 'o> {
         for (id, status, severity) in absent {
             let status: Status = status.parse().map_err(StoreError::Invalid)?;
             let severity = Severity::from_rank(severity).unwrap_or_default();
-            self.stmts
-                .set_status
-                .execute(params![id, Status::Fixed.as_str()])?;
+            self.stmts.close.execute([id])?;
             self.counters
                 .moved((status, severity), (Status::Fixed, severity));
             self.event(
@@ -516,6 +592,7 @@ pub(super) fn content_hash(f: &ImportedFinding) -> [u8; 16] {
         &f.title,
         &f.message,
         f.severity.as_str(),
+        &f.score.map(|s| s.to_string()).unwrap_or_default(),
         f.cwe.as_deref().unwrap_or(""),
         f.cve.as_deref().unwrap_or(""),
         f.path.as_deref().unwrap_or(""),
