@@ -67,23 +67,9 @@ fn a_scan_never_undoes_a_persons_decision() {
     let mut f = fixture();
     f.scan("a1 10\nb2 20\nc3 30\n");
     let (a, b) = (f.id_of("a1"), f.id_of("b2"));
-    f.store
-        .set_status(
-            &[a],
-            Status::FalsePositive,
-            "alice",
-            "test fixture only",
-            &f.clock,
-        )
+    f.decide(&[a], Status::FalsePositive, "alice", "test fixture only")
         .unwrap();
-    f.store
-        .set_status(
-            &[b],
-            Status::AcceptedRisk,
-            "alice",
-            "compensating WAF rule",
-            &f.clock,
-        )
+    f.decide(&[b], Status::AcceptedRisk, "alice", "compensating WAF rule")
         .unwrap();
     f.clock.set(at("2026-01-02T00:00:00Z"));
     // Absent: a decided finding is not closed as fixed.
@@ -232,14 +218,7 @@ fn counters_match_a_recount_after_every_kind_of_change() {
     f.scan("a1 11\nd4 40\n");
     check(&f);
     let d = f.id_of("d4");
-    f.store
-        .set_status(
-            &[d],
-            Status::AcceptedRisk,
-            "alice",
-            "WAF rule in place",
-            &f.clock,
-        )
+    f.decide(&[d], Status::AcceptedRisk, "alice", "WAF rule in place")
         .unwrap();
     check(&f);
     f.clock.set(at("2026-01-03T00:00:00Z"));
@@ -254,20 +233,9 @@ fn decisions_need_a_reason_and_are_recorded() {
     let mut f = fixture();
     f.scan("a1 10\n");
     let id = f.id_of("a1");
-    assert!(
-        f.store
-            .set_status(&[id], Status::FalsePositive, "bob", "  ", &f.clock)
-            .is_err()
-    );
+    assert!(f.decide(&[id], Status::FalsePositive, "bob", "  ").is_err());
     let changes = f
-        .store
-        .set_status(
-            &[id],
-            Status::FalsePositive,
-            "bob",
-            "only in tests",
-            &f.clock,
-        )
+        .decide(&[id], Status::FalsePositive, "bob", "only in tests")
         .unwrap();
     assert_eq!(changes.len(), 1);
     let h = f.store.history(id).unwrap();
@@ -278,7 +246,7 @@ fn decisions_need_a_reason_and_are_recorded() {
             last.actor.as_str(),
             last.reason.as_deref()
         ),
-        ("status", "bob", Some("only in tests"))
+        ("decision", "bob", Some("only in tests"))
     );
     assert_eq!(
         f.store.counts().unwrap().by_status.get("false_positive"),

@@ -53,10 +53,20 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         println!("{}", db.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let mut config = ctx.config().unwrap_or_default();
-    if config.me.is_none() {
-        config.me = Some("demo".into());
+    // The demo's people, lanes and views; your own keys and theme.
+    let config_path = dir.join("config.toml");
+    std::fs::write(&config_path, crate::demo::CONFIG)
+        .wrap_err_with(|| format!("{}: cannot write", config_path.display()))?;
+    let mut config = crate::demo::config()?;
+    if let Ok(own) = ctx.config() {
+        config.keys = own.keys;
+        config.ui = own.ui;
     }
+    eprintln!(
+        "demo config: {} (acting as {})",
+        config_path.display(),
+        config.me.as_deref().unwrap_or("-")
+    );
     crate::tui::run(&db, &config)?;
     Ok(ExitCode::SUCCESS)
 }

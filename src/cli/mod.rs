@@ -3,6 +3,7 @@
 mod audit;
 mod config_cmd;
 mod demo;
+mod enrich;
 mod findings;
 mod import;
 mod output;
@@ -65,6 +66,8 @@ pub enum Command {
     Approvals(triage::ApprovalsArgs),
     /// Reopen expired acceptances and deferrals; bring risk, lanes and due dates up to date.
     Tick(triage::TickArgs),
+    /// Load exploitability data from files (CISA KEV catalog, FIRST EPSS daily CSV).
+    Enrich(enrich::Args),
 }
 
 /// What a subcommand needs from the environment, resolved once.
@@ -128,6 +131,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Reject(_) => "reject",
         Command::Approvals(_) => "approvals",
         Command::Tick(_) => "tick",
+        Command::Enrich(_) => "enrich",
     }
 }
 
@@ -192,6 +196,8 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         None => {
             // The console creates or migrates the database itself, then reads off its thread.
             let config = ctx.config()?;
+            // Expired decisions reopen (and a changed policy recomputes) before the first frame.
+            drop(ctx.open_triaged(&config, &ctx.actor(&config))?);
             crate::tui::run(&ctx.paths.db, &config)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -207,5 +213,6 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Reject(args)) => triage::review(&ctx, args, false),
         Some(Command::Approvals(args)) => triage::approvals(&ctx, args),
         Some(Command::Tick(args)) => triage::tick(&ctx, args),
+        Some(Command::Enrich(args)) => enrich::run(&ctx, args),
     }
 }

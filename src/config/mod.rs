@@ -311,8 +311,27 @@ impl Config {
                 );
             }
         }
+        for (i, r) in self.repos.iter().enumerate() {
+            if let Some(t) = r.get_ref().tier
+                && !(1..=3).contains(&t)
+            {
+                at(
+                    r.span(),
+                    format!("repos[{i}].tier"),
+                    format!("{t} is not a tier (1, 2 or 3)"),
+                );
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
         for (i, l) in self.lanes.iter().enumerate() {
             let lane = l.get_ref();
+            if !seen.insert(lane.name.clone()) {
+                at(
+                    l.span(),
+                    format!("lanes[{i}].name"),
+                    format!("lane '{}' is defined twice", lane.name),
+                );
+            }
             if lane.sla_days <= 0 {
                 at(
                     l.span(),
@@ -320,14 +339,65 @@ impl Config {
                     "must be a positive number of days".into(),
                 );
             }
-            if let Err(e) = crate::query::to_sql(&lane.query) {
+            if let Err(e) = crate::query::parse(&lane.query) {
                 at(l.span(), format!("lanes[{i}].query"), e.to_string());
+            } else if let Err(e) = crate::triage::policy::lane_policy(lane) {
+                let key = if e.contains("approval") || e.contains("decision") {
+                    "approval"
+                } else {
+                    "query"
+                };
+                at(l.span(), format!("lanes[{i}].{key}"), e);
+            }
+            for who in &lane.accept_by {
+                if !handles.contains(&who.as_str()) && !team_names.contains(&who.as_str()) {
+                    at(
+                        l.span(),
+                        format!("lanes[{i}].accept_by"),
+                        format!("'{who}' is neither in [[people]] nor in [[teams]]"),
+                    );
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, v) in self.views.iter().enumerate() {
+            let view = v.get_ref();
+            if view.name.trim().is_empty() {
+                at(
+                    v.span(),
+                    format!("views[{i}].name"),
+                    "must not be empty".into(),
+                );
+            } else if !seen.insert(view.name.clone()) {
+                at(
+                    v.span(),
+                    format!("views[{i}].name"),
+                    format!("view '{}' is defined twice", view.name),
+                );
+            }
+            if let Err(e) = crate::query::parse(&view.query) {
+                at(v.span(), format!("views[{i}].query"), e.to_string());
+            }
+            if let Some(sort) = &view.sort
+                && let Err(e) = sort.parse::<crate::store::SortKey>()
+            {
+                at(v.span(), format!("views[{i}].sort"), e);
             }
         }
         if let Err(errors) = crate::tui::keymap::Keymap::with_overrides(&self.keys_plain()) {
             for (action, message) in errors {
                 let span = self.keys.get(&action).map(|s| s.span()).unwrap_or(0..0);
                 at(span, format!("keys.{action}"), message);
+            }
+        }
+        for (name, w) in self.risk.named() {
+            if !(w.is_finite() && (0.0..=100.0).contains(&w)) {
+                out.push(Diagnostic {
+                    line: None,
+                    column: None,
+                    key: format!("risk.{name}"),
+                    message: format!("{w} is not a weight between 0 and 100"),
+                });
             }
         }
         if !["default", "mono"].contains(&self.ui.theme.as_str()) {

@@ -4,8 +4,12 @@
 pub mod generator;
 
 use crate::clock::{FixedClock, stamp};
-use crate::model::Status;
-use crate::store::{ImportOptions, ImportOutcome, Store, StoreError};
+use crate::config::Config;
+use crate::model::DecisionKind;
+use crate::store::{
+    DecisionRequest, EnrichSource, ImportOptions, ImportOutcome, Outcome, Store, StoreError,
+};
+use crate::triage::policy::Policy;
 use chrono::{DateTime, Duration, Utc};
 use generator::{GenResult, ToolProfile, WriteOptions};
 use rand::{Rng, SeedableRng};
@@ -76,6 +80,7 @@ fn import_bytes(
     bytes: &[u8],
     source: &str,
     repo: &str,
+    policy: &Policy,
     clock: &FixedClock,
 ) -> Result<ImportOutcome, StoreError> {
     let opts = ImportOptions {
@@ -84,7 +89,7 @@ fn import_bytes(
         commit: None,
         actor: "demo-scanner".into(),
         backfill: false,
-        policy: crate::triage::policy::Policy::default(),
+        policy: policy.clone(),
     };
     store.import_report(
         bytes,
@@ -97,6 +102,7 @@ fn import_bytes(
 /// Builds the demo database at `db` (which must not exist yet), as of `now`.
 pub fn build(db: &Path, now: DateTime<Utc>, seed: u64) -> Result<DemoSummary, StoreError> {
     let mut store = Store::open(db)?;
+    let policy = Policy::from_config(&config()?).map_err(StoreError::Invalid)?;
     let clock = FixedClock::new(now);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut summary = DemoSummary::default();
@@ -125,6 +131,7 @@ pub fn build(db: &Path, now: DateTime<Utc>, seed: u64) -> Result<DemoSummary, St
                 &buf,
                 &format!("demo/{repo}/{}-week{}.sarif", tool.name, WEEKS - week),
                 repo,
+                &policy,
                 &clock,
             )?;
             summary.scans += 1;
@@ -137,36 +144,62 @@ pub fn build(db: &Path, now: DateTime<Utc>, seed: u64) -> Result<DemoSummary, St
             bytes,
             &format!("assets/demo/{name}"),
             repo,
+            &policy,
             &clock,
         )?;
         summary.scans += 1;
     }
-    decide(&mut store, &clock, now, &mut rng)?;
+    clock.set(now - Duration::days(20));
+    let kev = crate::enrich::kev::parse_kev(KEV_EXCERPT, "assets/demo/kev-excerpt.json")?;
+    store.load_enrichment(
+        EnrichSource::Kev(&kev),
+        "assets/demo/kev-excerpt.json",
+        "alice",
+        &policy,
+        &clock,
+    )?;
+    decide(&mut store, &policy, &clock, now, &mut rng)?;
     summary.findings = store.counts()?.total;
     Ok(summary)
 }
 
-/// People's decisions on part of the open backlog, so the audit trail has someone in it.
-const DECISIONS: &[(Status, f64, &str, &[&str])] = &[
+/// The demo's configuration (people, teams, repos, lanes, views), shipped in assets.
+pub const CONFIG: &str = include_str!("../../assets/demo/config.toml");
+
+/// Two real CISA KEV entries whose CVEs the demo's Trivy findings carry.
+const KEV_EXCERPT: &[u8] = include_bytes!("../../assets/demo/kev-excerpt.json");
+
+pub fn config() -> Result<Config, StoreError> {
+    Config::parse(CONFIG, "assets/demo/config.toml")
+        .map_err(|e| StoreError::Invalid(format!("demo config: {e}")))
+}
+
+/// People's decisions on part of the open backlog: (decision, share, who, days until it ends
+/// (0: no end), reasons). Gated lanes make some wait for approval; some acceptances have
+/// already run out, so the demo shows them reopened.
+type DemoDecision = (
+    DecisionKind,
+    f64,
+    &'static str,
+    i64,
+    &'static [&'static str],
+);
+const DECISIONS: &[DemoDecision] = &[
     (
-        Status::Triaged,
+        DecisionKind::Confirm,
         0.12,
         "dana",
+        0,
         &[
             "Confirmed: reachable from the public API.",
             "Reproduced locally; real issue.",
         ],
     ),
     (
-        Status::InProgress,
-        0.05,
-        "erik",
-        &["Fix in progress on a branch.", "Picked up this sprint."],
-    ),
-    (
-        Status::FalsePositive,
+        DecisionKind::FalsePositive,
         0.04,
         "alice",
+        0,
         &[
             "Test fixture, never deployed.",
             "Input is a constant; not user-controlled.",
@@ -174,50 +207,86 @@ const DECISIONS: &[(Status, f64, &str, &[&str])] = &[
         ],
     ),
     (
-        Status::AcceptedRisk,
-        0.02,
+        DecisionKind::AcceptRisk,
+        0.03,
         "bob",
+        45,
         &[
-            "Internal admin tool behind VPN; compensating control: SSO + IP allow-list. Revisit next quarter.",
+            "Internal admin tool behind VPN. Revisit next quarter.",
+            "Only reachable by operators with hardware keys.",
         ],
     ),
     (
-        Status::Deferred,
+        DecisionKind::Defer,
         0.02,
         "bob",
+        60,
         &["Blocked on the vendor upgrade; revisit after the release freeze."],
+    ),
+    (
+        DecisionKind::Escalate,
+        0.01,
+        "dana",
+        0,
+        &["Needs a platform change; the service team cannot fix it alone."],
     ),
 ];
 
 fn decide(
     store: &mut Store,
+    policy: &Policy,
     clock: &FixedClock,
     now: DateTime<Utc>,
     rng: &mut ChaCha8Rng,
 ) -> Result<(), StoreError> {
-    let open: Vec<i64> = store
-        .list(
-            "status:open -repo:untrusted-input",
-            crate::store::SortKey::DEFAULT,
-            usize::MAX >> 1,
-        )?
-        .iter()
-        .map(|f| f.row.id)
-        .collect();
+    let open = store.ids_matching("status:open -repo:untrusted-input")?;
     let mut taken = std::collections::HashSet::new();
-    for (status, share, actor, reasons) in DECISIONS {
+    for (kind, share, actor, days, reasons) in DECISIONS {
         let picks: Vec<i64> = open
             .iter()
             .copied()
             .filter(|id| !taken.contains(id) && rng.random_bool(*share))
             .collect();
         for chunk in picks.chunks(7) {
-            clock.set(now - Duration::hours(rng.random_range(2..24 * 40)));
-            let reason = reasons[rng.random_range(0..reasons.len())];
-            store.set_status(chunk, *status, actor, reason, clock)?;
+            let at = now - Duration::hours(rng.random_range(2..24 * 70));
+            clock.set(at);
+            let req = DecisionRequest {
+                kind: *kind,
+                reason: reasons[rng.random_range(0..reasons.len())].to_string(),
+                until: (*days > 0).then(|| (at + Duration::days(*days)).date_naive()),
+                control: (*kind == DecisionKind::AcceptRisk)
+                    .then(|| "SSO + IP allow-list in front of it".to_string()),
+                target: (*kind == DecisionKind::Escalate).then(|| "platform".to_string()),
+            };
+            let results = store.decide(chunk, &req, actor, policy, clock)?;
+            // A second person reviews most of what waits: approves, now and then rejects.
+            let pending: Vec<i64> = results
+                .iter()
+                .filter(|r| r.outcome == Outcome::Pending)
+                .map(|r| r.finding_id)
+                .collect();
+            if pending.is_empty() || rng.random_bool(0.3) {
+                continue;
+            }
+            clock.set(at + Duration::hours(rng.random_range(1..48)));
+            let reviewer = if *actor == "alice" { "bob" } else { "alice" };
+            if rng.random_bool(0.15) {
+                store.review(
+                    &pending,
+                    Some("Not convinced; fix it instead."),
+                    None,
+                    reviewer,
+                    policy,
+                    clock,
+                )?;
+            } else {
+                store.review(&pending, None, Some("Agreed."), reviewer, policy, clock)?;
+            }
         }
         taken.extend(picks);
     }
+    clock.set(now);
+    store.tick(policy, "lastmile", clock)?;
     Ok(())
 }
 

@@ -1,8 +1,13 @@
 //! Exploitability facts for findings that carry CVE ids, from the KEV and EPSS tables.
 
-use super::StoreError;
+use super::events::{EventWriter, NewEvent};
+use super::triage::{Scope, reassess};
+use super::{Store, StoreError};
+use crate::clock::{Clock, stamp};
+use crate::triage::assess::Assessor;
+use crate::triage::policy::Policy;
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, Statement};
+use rusqlite::{Connection, OptionalExtension, Statement, params};
 use std::collections::HashMap;
 
 /// What enrichment says of a finding's CVEs: the worst of them.
@@ -74,5 +79,163 @@ impl<'c> Exploitability<'c> {
             }
         }
         Ok(x)
+    }
+}
+
+/// What loading an enrichment file did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EnrichReport {
+    pub kind: &'static str,
+    pub file: String,
+    pub version: Option<String>,
+    pub entries: usize,
+    /// Findings whose KEV listing or EPSS score changed.
+    pub changed: Vec<i64>,
+}
+
+/// The KEV or EPSS rows to load, already parsed.
+pub enum Source<'a> {
+    Kev(&'a crate::enrich::kev::KevCatalog),
+    Epss(&'a crate::enrich::epss::EpssFile),
+}
+
+impl Store {
+    /// Replaces the KEV catalog or the EPSS scores with a file's, then updates every finding
+    /// that carries a CVE: its exploitability, risk, lane and due date, with an event for each
+    /// finding that changed and one for the load itself.
+    pub fn load_enrichment(
+        &mut self,
+        source: Source<'_>,
+        file: &str,
+        actor: &str,
+        policy: &Policy,
+        clock: &dyn Clock,
+    ) -> Result<EnrichReport, StoreError> {
+        let now = clock.now();
+        let at = stamp(now);
+        let assessor = Assessor::new(policy, now).map_err(StoreError::Invalid)?;
+        let txn = self.conn.transaction()?;
+        let (kind, version, released, entries) = match &source {
+            Source::Kev(cat) => {
+                txn.execute("DELETE FROM kev", [])?;
+                let mut ins = txn.prepare(
+                    "INSERT OR REPLACE INTO kev(cve, date_added, due_date, vendor, product, name,
+                        ransomware) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for e in &cat.entries {
+                    ins.execute(params![
+                        e.cve,
+                        e.date_added,
+                        e.due_date,
+                        e.vendor,
+                        e.product,
+                        e.name,
+                        e.ransomware
+                    ])?;
+                }
+                (
+                    "kev",
+                    Some(cat.version.clone()),
+                    cat.released.clone(),
+                    cat.entries.len(),
+                )
+            }
+            Source::Epss(f) => {
+                txn.execute("DELETE FROM epss", [])?;
+                let mut ins = txn.prepare(
+                    "INSERT OR REPLACE INTO epss(cve, epss, percentile) VALUES (?1, ?2, ?3)",
+                )?;
+                for s in &f.scores {
+                    ins.execute(params![s.cve, s.epss, s.percentile])?;
+                }
+                (
+                    "epss",
+                    f.model_version.clone(),
+                    f.score_date.clone(),
+                    f.scores.len(),
+                )
+            }
+        };
+        txn.execute(
+            "INSERT OR REPLACE INTO enrichment_sources(kind, version, released, file, imported_at,
+                entries) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![kind, version, released, file, at, entries as i64],
+        )?;
+        let mut events = EventWriter::new(&txn)?;
+        let mut changed = Vec::new();
+        {
+            let mut x = Exploitability::new(&txn)?;
+            let mut stmt = txn.prepare(
+                "SELECT id, cve, kev, kev_due, epss, epss_pct FROM findings WHERE cve IS NOT NULL",
+            )?;
+            let rows: Vec<(i64, String, bool, Option<String>, Option<f64>, Option<f64>)> = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut update = txn.prepare(
+                "UPDATE findings SET kev = ?2, kev_due = ?3, epss = ?4, epss_pct = ?5 WHERE id = ?1",
+            )?;
+            for (id, cves, kev, kev_due, epss, epss_pct) in rows {
+                let new = x.of(Some(&cves))?;
+                let new_due = new.kev_due.map(|d| d.format("%Y-%m-%d").to_string());
+                if (kev, &kev_due, epss, epss_pct) == (new.kev, &new_due, new.epss, new.epss_pct) {
+                    continue;
+                }
+                update.execute(params![id, new.kev, new_due, new.epss, new.epss_pct])?;
+                let payload = serde_json::json!({
+                    "source": kind,
+                    "kev": { "from": kev, "to": new.kev },
+                    "kev_due": { "from": kev_due, "to": new_due },
+                    "epss": { "from": epss, "to": new.epss },
+                    "epss_pct": { "from": epss_pct, "to": new.epss_pct },
+                })
+                .to_string();
+                events.append(
+                    &txn,
+                    &NewEvent {
+                        finding_id: Some(id),
+                        at: &at,
+                        actor,
+                        kind: "enriched",
+                        reason: Some(file),
+                        payload: &payload,
+                    },
+                )?;
+                changed.push(id);
+            }
+        }
+        reassess(&txn, &assessor, Scope::Ids(&changed))?;
+        let payload = serde_json::json!({
+            "kind": kind, "file": file, "version": version, "released": released,
+            "entries": entries, "findings_changed": changed.len(),
+        })
+        .to_string();
+        events.append(
+            &txn,
+            &NewEvent {
+                finding_id: None,
+                at: &at,
+                actor,
+                kind: "enrichment",
+                reason: None,
+                payload: &payload,
+            },
+        )?;
+        txn.commit()?;
+        Ok(EnrichReport {
+            kind,
+            file: file.to_string(),
+            version,
+            entries,
+            changed,
+        })
     }
 }

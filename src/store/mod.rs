@@ -1,18 +1,17 @@
 //! The SQLite store: the only module that speaks SQL. Every change of state goes through a
 //! command here that updates the current-state tables and appends its event in one transaction.
 
-mod commands;
 pub mod counters;
 mod decisions;
-mod enrichment;
+pub mod enrichment;
 pub mod events;
 mod import;
 mod migrations;
 mod queries;
 mod triage;
 
-pub use commands::StatusChange;
 pub use decisions::{DecisionFilter, DecisionRequest, DecisionResult, DecisionRow, Outcome};
+pub use enrichment::{EnrichReport, Source as EnrichSource};
 pub use events::ChainReport;
 pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary, file_digest};
 pub use migrations::CURRENT as SCHEMA_VERSION;

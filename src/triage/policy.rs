@@ -83,6 +83,9 @@ pub const FIELDS_LANES_DECIDE: &[&str] = &["lane", "due"];
 /// Parses one lane; the error names what is wrong, for config check.
 pub fn lane_policy(lane: &Lane) -> Result<LanePolicy, String> {
     let expr = query::parse(&lane.query).map_err(|e| e.to_string())?;
+    // Compiling checks the values too (`sev:urgent`), not only the syntax.
+    query::Matcher::new(&expr, &query::Context::new(chrono::Utc::now(), None))
+        .map_err(|e| e.to_string())?;
     if let Some(f) = expr
         .fields()
         .into_iter()

@@ -158,3 +158,50 @@ impl Fixture {
         super::dump(&self.dir.path().join("t.db"))
     }
 }
+
+/// One lane, no approvals: decisions apply at once.
+pub fn ungated() -> Policy {
+    let cfg = lastmile::config::Config::parse(
+        "[[lanes]]\nname = \"all\"\nquery = \"\"\nsla_days = 30\n",
+        "ungated.toml",
+    )
+    .unwrap();
+    Policy::from_config(&cfg).unwrap()
+}
+
+impl Fixture {
+    /// A person's decision with no approval gate; accept-risk and defer run for 30 days.
+    pub fn decide(
+        &mut self,
+        ids: &[i64],
+        to: Status,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Vec<lastmile::store::DecisionResult>, StoreError> {
+        use lastmile::model::DecisionKind as K;
+        let kind = match to {
+            Status::FalsePositive => K::FalsePositive,
+            Status::AcceptedRisk => K::AcceptRisk,
+            Status::Deferred => K::Defer,
+            Status::Duplicate => K::Duplicate,
+            Status::Triaged => K::Confirm,
+            Status::Open => K::Reopen,
+            other => panic!("no decision leads to {other}"),
+        };
+        let req = lastmile::store::DecisionRequest {
+            kind,
+            reason: reason.into(),
+            until: kind
+                .needs_until()
+                .then(|| (self.clock_now() + chrono::Duration::days(30)).date_naive()),
+            control: (kind == K::AcceptRisk).then(|| "compensating control".into()),
+            target: None,
+        };
+        self.store.decide(ids, &req, actor, &ungated(), &self.clock)
+    }
+
+    fn clock_now(&self) -> DateTime<Utc> {
+        use lastmile::clock::Clock;
+        self.clock.now()
+    }
+}
