@@ -480,3 +480,61 @@ fn a_file_that_is_not_a_database_is_named_in_one_line() {
         "these are my notes, not a database\n".repeat(200)
     );
 }
+
+#[test]
+fn triage_from_the_cli_with_an_approval_gate_and_enrichment() {
+    let env = Env::new();
+    let config = env.dir.path().join("team.toml");
+    std::fs::write(
+        &config,
+        "[[people]]\nhandle = \"ann\"\n[[people]]\nhandle = \"lee\"\n",
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    let report = support::corpus().join("sarif/samples/defectdojo__dependency_check.sarif");
+    env.import_json(&report, "webgoat");
+    // The built-in lanes: nothing is in KEV yet, so nothing is exploitable.
+    assert!(env.findings("lane:exploitable").is_empty());
+    let kev = support::corpus().join("../enrichment/kev/known_exploited_vulnerabilities.json");
+    let out = env.ok(&["--config", cfg, "enrich", "--kev", kev.to_str().unwrap()]);
+    assert!(out.contains("KEV 1404 entries"), "{out}");
+    let exploitable = env.findings("kev:yes");
+    assert!(!exploitable.is_empty(), "CVE-2020-11023 is in KEV");
+    for f in &exploitable {
+        assert_eq!(f["lane"], "exploitable", "{f}");
+    }
+    let id = exploitable[0]["id"].as_i64().unwrap().to_string();
+
+    // Accepting risk in the exploitable lane waits for a second person.
+    let accept = [
+        "--config", cfg, "--as", "ann", "triage", &id, "--decide", "accept-risk", "--until",
+        "2099-01-01", "--control", "not deployed anywhere", "--reason", "sample project",
+    ];
+    let out = env.ok(&accept);
+    assert!(out.contains("waits for approval"), "{out}");
+    let waiting = env.ok(&["--config", cfg, "--as", "lee", "approvals"]);
+    assert!(waiting.contains("accept-risk") && waiting.contains("ann"), "{waiting}");
+    let own = env.run(&["--config", cfg, "--as", "ann", "approve", &id]);
+    assert_eq!(own.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&own.stdout).contains("your own"));
+    let out = env.ok(&["--config", cfg, "--as", "lee", "approve", &id]);
+    assert!(out.contains("open -> accepted_risk"), "{out}");
+
+    // A decision without what it needs is refused, naming what is missing.
+    let out = env.run(&["--as", "ann", "triage", &id, "--decide", "defer", "--reason", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--until"));
+
+    // A bad EPSS file is refused with its line, and nothing changes.
+    let before = env.ok(&["findings", "--format", "json", "--limit", "1000"]);
+    let bad = env.dir.path().join("epss.csv");
+    std::fs::write(&bad, "cve,epss,percentile\nCVE-2020-11023,1.7,0.9\n").unwrap();
+    let out = env.run(&["enrich", "--epss", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("epss.csv") && err.contains("line 2"), "{err}");
+    assert_eq!(env.ok(&["findings", "--format", "json", "--limit", "1000"]), before);
+
+    let out = env.ok(&["tick"]);
+    assert!(out.contains("0 expired"), "{out}");
+}
