@@ -2,6 +2,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod enrich;
 pub mod ingest;
 pub mod model;
 pub mod prehashed;
