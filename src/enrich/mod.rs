@@ -5,6 +5,7 @@
 //! store; the store applies what they return (and decides how to replace older data), so a
 //! bad file is rejected whole before anything is written.
 
+pub mod epss;
 pub mod kev;
 
 use crate::ingest::IngestError;
