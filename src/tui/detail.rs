@@ -146,9 +146,9 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding) {
     out.field("Location", location.as_deref(), plain);
     out.field("CWE", f.cwe.as_deref(), plain);
     out.field("CVE", f.cve.as_deref(), plain);
-    out.field("Owner", f.owner.as_deref(), plain);
+    out.field("Owner", r.owner.as_deref(), plain);
     out.field("Team", f.team.as_deref(), plain);
-    let due = f.due.as_ref().map(|d| when(out.state, d));
+    let due = r.due.as_ref().map(|d| when(out.state, d));
     out.field("Due", due.as_deref(), plain);
     let first = when(out.state, &r.first_seen);
     let last = when(out.state, &r.last_seen);
