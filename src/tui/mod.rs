@@ -6,6 +6,7 @@ pub mod action;
 pub mod app;
 pub mod backlog;
 pub mod detail;
+pub mod editor;
 pub mod help;
 pub mod input;
 pub mod keymap;
