@@ -12,7 +12,7 @@ pub struct Args {
     /// Filter, e.g. `sev:high status:open tool:semgrep "sql"` (see README: the filter language).
     #[arg(long, short, default_value = "")]
     pub query: String,
-    /// Sort field; prefix `-` for descending (id, severity, status, tool, rule, repo, path, line, title, first_seen, last_seen).
+    /// Sort field; prefix `-` for descending (id, severity, status, tool, rule, repo, path, line, title, first_seen, last_seen, risk, due, lane, owner; empty risk, due, lane and owner sort last).
     #[arg(long, default_value = "-severity", allow_hyphen_values = true)]
     pub sort: String,
     /// At most this many findings.
@@ -23,7 +23,8 @@ pub struct Args {
 }
 
 const HEADERS: &[&str] = &[
-    "id", "severity", "status", "repo", "tool", "rule", "path", "line", "title",
+    "id", "severity", "status", "repo", "tool", "rule", "path", "line", "title", "lane", "due",
+    "risk", "pending", "owner",
 ];
 
 fn cells(f: &Finding) -> Vec<String> {
@@ -38,6 +39,11 @@ fn cells(f: &Finding) -> Vec<String> {
         r.path.clone().unwrap_or_default(),
         r.line.map(|l| l.to_string()).unwrap_or_default(),
         r.title.clone(),
+        r.lane.clone().unwrap_or_default(),
+        r.due.clone().unwrap_or_default(),
+        r.risk.map(|v| v.to_string()).unwrap_or_default(),
+        r.pending.to_string(),
+        r.owner.clone().unwrap_or_default(),
     ]
 }
 

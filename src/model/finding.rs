@@ -15,6 +15,14 @@ pub struct FindingRow {
     pub title: String,
     pub first_seen: String,
     pub last_seen: String,
+    /// The severity lane triage put it in, and the fix deadline that lane gives (YYYY-MM-DD).
+    pub lane: Option<String>,
+    pub due: Option<String>,
+    /// 0..=100 once computed.
+    pub risk: Option<f64>,
+    /// A decision on it waits for a second person's approval.
+    pub pending: bool,
+    pub owner: Option<String>,
 }
 
 /// Everything the store knows of one finding, for the detail pane and JSON export.
@@ -33,8 +41,6 @@ pub struct Finding {
     pub baseline_state: Option<String>,
     /// The SARIF `fixes` array as the tool wrote it (shown as diffs by the fix view).
     pub fixes: Option<serde_json::Value>,
-    pub owner: Option<String>,
     pub team: Option<String>,
-    pub due: Option<String>,
     pub last_scan_id: Option<i64>,
 }

@@ -29,9 +29,14 @@ pub enum SortField {
     Title,
     FirstSeen,
     LastSeen,
+    Risk,
+    Due,
+    Lane,
+    Owner,
 }
 
 impl SortField {
+    /// Canonical names first (the first name of a field is the one `SortKey::name` prints).
     const NAMES: &[(&str, SortField)] = &[
         ("id", SortField::Id),
         ("severity", SortField::Severity),
@@ -46,9 +51,40 @@ impl SortField {
         ("first_seen", SortField::FirstSeen),
         ("age", SortField::FirstSeen),
         ("last_seen", SortField::LastSeen),
+        ("risk", SortField::Risk),
+        ("due", SortField::Due),
+        ("lane", SortField::Lane),
+        ("owner", SortField::Owner),
     ];
 
-    /// The SQL expression sorted on; never NULL, so keyset comparisons stay total.
+    /// Every field, in the order the console cycles through them.
+    pub const ALL: [SortField; 15] = [
+        SortField::Severity,
+        SortField::Risk,
+        SortField::Due,
+        SortField::Lane,
+        SortField::Owner,
+        SortField::Status,
+        SortField::Id,
+        SortField::Repo,
+        SortField::Tool,
+        SortField::Rule,
+        SortField::Path,
+        SortField::Line,
+        SortField::Title,
+        SortField::FirstSeen,
+        SortField::LastSeen,
+    ];
+
+    pub fn name(self) -> &'static str {
+        SortField::NAMES
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("id")
+    }
+
+    /// The SQL expression sorted on.
     fn expr(self) -> &'static str {
         match self {
             SortField::Id => "id",
@@ -62,10 +98,26 @@ impl SortField {
             SortField::Title => "title",
             SortField::FirstSeen => "first_seen",
             SortField::LastSeen => "last_seen",
+            SortField::Risk => "risk",
+            SortField::Due => "due",
+            SortField::Lane => "lane",
+            SortField::Owner => "owner",
         }
     }
 
+    /// Columns that are often NULL sort their NULLs last whichever the direction: a list by
+    /// risk or due date should open on the findings that have one. (A sentinel in the ORDER BY
+    /// would do the same but keep SQLite off the `(risk, id)` and `(due, id)` indexes.)
+    fn nullable(self) -> bool {
+        matches!(
+            self,
+            SortField::Risk | SortField::Due | SortField::Lane | SortField::Owner
+        )
+    }
+
+    /// The row's value of `expr`; `Value::Null` only for a nullable field.
     fn key_of(self, row: &FindingRow) -> Value {
+        let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
         match self {
             SortField::Id => Value::Integer(row.id),
             SortField::Severity => Value::Integer(row.severity.rank()),
@@ -78,8 +130,21 @@ impl SortField {
             SortField::Title => Value::Text(row.title.clone()),
             SortField::FirstSeen => Value::Text(row.first_seen.clone()),
             SortField::LastSeen => Value::Text(row.last_seen.clone()),
+            SortField::Risk => row.risk.map_or(Value::Null, Value::Real),
+            SortField::Due => text(&row.due),
+            SortField::Lane => text(&row.lane),
+            SortField::Owner => text(&row.owner),
         }
     }
+}
+
+/// Which rows of a nullable sort one keyset query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Segment {
+    /// A field that is never NULL: the whole result.
+    All,
+    Values,
+    Nulls,
 }
 
 impl SortKey {
@@ -90,11 +155,7 @@ impl SortKey {
     };
 
     pub fn name(&self) -> String {
-        let name = SortField::NAMES
-            .iter()
-            .find(|(_, f)| *f == self.field)
-            .map(|(n, _)| *n)
-            .unwrap_or("id");
+        let name = self.field.name();
         if self.descending {
             format!("-{name}")
         } else {
@@ -178,8 +239,11 @@ pub struct EventRow {
     pub payload: String,
 }
 
-const ROW_COLUMNS: &str =
-    "id, status, severity, tool, rule, repo, path, start_line, title, first_seen, last_seen";
+const ROW_COLUMNS: &str = "id, status, severity, tool, rule, repo, path, start_line, title, \
+     first_seen, last_seen, lane, due, risk, pending_id IS NOT NULL, owner";
+
+/// How many columns `ROW_COLUMNS` selects: `full_columns` goes on from there.
+const ROW_WIDTH: usize = 16;
 
 fn read_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
     let status: String = r.get(1)?;
@@ -199,35 +263,39 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
         title: r.get(8)?,
         first_seen: r.get(9)?,
         last_seen: r.get(10)?,
+        lane: r.get(11)?,
+        due: r.get(12)?,
+        risk: r.get(13)?,
+        pending: r.get(14)?,
+        owner: r.get(15)?,
     })
 }
 
 fn full_columns() -> String {
     format!(
         "{ROW_COLUMNS}, fingerprint, message, cwe, cve, end_line, snippet, help_uri, suppressed,
-         baseline_state, fixes, owner, team, due, last_scan_id"
+         baseline_state, fixes, team, last_scan_id"
     )
 }
 
 /// Reads a row selected with `full_columns`.
 fn read_finding(r: &Row<'_>) -> rusqlite::Result<Finding> {
-    let fixes: Option<String> = r.get(20)?;
+    let at = |i: usize| ROW_WIDTH + i;
+    let fixes: Option<String> = r.get(at(9))?;
     Ok(Finding {
         row: read_row(r)?,
-        fingerprint: r.get(11)?,
-        message: r.get(12)?,
-        cwe: r.get(13)?,
-        cve: r.get(14)?,
-        end_line: r.get(15)?,
-        snippet: r.get(16)?,
-        help_uri: r.get(17)?,
-        suppressed: r.get(18)?,
-        baseline_state: r.get(19)?,
+        fingerprint: r.get(at(0))?,
+        message: r.get(at(1))?,
+        cwe: r.get(at(2))?,
+        cve: r.get(at(3))?,
+        end_line: r.get(at(4))?,
+        snippet: r.get(at(5))?,
+        help_uri: r.get(at(6))?,
+        suppressed: r.get(at(7))?,
+        baseline_state: r.get(at(8))?,
         fixes: fixes.and_then(|f| serde_json::from_str(&f).ok()),
-        owner: r.get(21)?,
-        team: r.get(22)?,
-        due: r.get(23)?,
-        last_scan_id: r.get(24)?,
+        team: r.get(at(10))?,
+        last_scan_id: r.get(at(11))?,
     })
 }
 
@@ -246,31 +314,92 @@ impl Store {
         columns: &str,
         read: fn(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>, StoreError> {
-        let Compiled {
-            sql: filter,
-            mut params,
-        } = query::to_sql(&req.query)?;
-        let expr = req.sort.field.expr();
+        let filter = query::to_sql(&req.query)?;
+        let field = req.sort.field;
         // Walking backwards (towards the start) reads in reverse order, then flips.
         let backwards = matches!(req.anchor, Anchor::End | Anchor::Before(_));
         let desc = req.sort.descending != backwards;
-        let dir = if desc { "DESC" } else { "ASC" };
-        let mut sql = format!("SELECT {columns} FROM findings WHERE ({filter})");
-        if let Anchor::After(row) | Anchor::Before(row) = &req.anchor {
-            let cmp = if desc { "<" } else { ">" };
-            sql.push_str(&format!(" AND ({expr}, id) {cmp} (?, ?)"));
-            params.push(req.sort.field.key_of(row));
-            params.push(Value::Integer(row.id));
+        let anchor = match &req.anchor {
+            Anchor::After(row) | Anchor::Before(row) => Some((field.key_of(row), row.id)),
+            Anchor::Start | Anchor::End => None,
+        };
+        let segments: &[Segment] = match (field.nullable(), backwards) {
+            (false, _) => &[Segment::All],
+            (true, false) => &[Segment::Values, Segment::Nulls],
+            (true, true) => &[Segment::Nulls, Segment::Values],
+        };
+        // A nullable sort is two keyset walks, values then NULLs (in display order), each on
+        // its index; a page that crosses from one to the other reads both.
+        let first = match &anchor {
+            Some((key, _)) if field.nullable() => {
+                let in_nulls = *key == Value::Null;
+                segments
+                    .iter()
+                    .position(|s| (*s == Segment::Nulls) == in_nulls)
+                    .unwrap_or(0)
+            }
+            _ => 0,
+        };
+        let mut rows = Vec::new();
+        for (i, &segment) in segments.iter().enumerate().skip(first) {
+            let left = req.limit.saturating_sub(rows.len());
+            if left == 0 {
+                break;
+            }
+            let from = if i == first { anchor.as_ref() } else { None };
+            rows.extend(self.segment(&filter, field, segment, from, desc, left, columns, read)?);
         }
-        sql.push_str(&format!(" ORDER BY {expr} {dir}, id {dir} LIMIT ?"));
-        params.push(Value::Integer(i64::try_from(req.limit).unwrap_or(i64::MAX)));
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows: Vec<T> = stmt
-            .query_map(params_from_iter(params), read)?
-            .collect::<Result<_, _>>()?;
         if backwards {
             rows.reverse();
         }
+        Ok(rows)
+    }
+
+    /// One keyset query over a segment of the sort: rows after `from` (key, id) in the
+    /// direction `desc` says.
+    #[allow(clippy::too_many_arguments)]
+    fn segment<T>(
+        &self,
+        filter: &Compiled,
+        field: SortField,
+        segment: Segment,
+        from: Option<&(Value, i64)>,
+        desc: bool,
+        limit: usize,
+        columns: &str,
+        read: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let expr = field.expr();
+        let dir = if desc { "DESC" } else { "ASC" };
+        let cmp = if desc { "<" } else { ">" };
+        let mut params = filter.params.clone();
+        let mut sql = format!("SELECT {columns} FROM findings WHERE ({})", filter.sql);
+        match segment {
+            Segment::All | Segment::Values => {
+                if segment == Segment::Values {
+                    sql.push_str(&format!(" AND {expr} IS NOT NULL"));
+                }
+                if let Some((key, id)) = from {
+                    sql.push_str(&format!(" AND ({expr}, id) {cmp} (?, ?)"));
+                    params.push(key.clone());
+                    params.push(Value::Integer(*id));
+                }
+                sql.push_str(&format!(" ORDER BY {expr} {dir}, id {dir} LIMIT ?"));
+            }
+            Segment::Nulls => {
+                sql.push_str(&format!(" AND {expr} IS NULL"));
+                if let Some((_, id)) = from {
+                    sql.push_str(&format!(" AND id {cmp} ?"));
+                    params.push(Value::Integer(*id));
+                }
+                sql.push_str(&format!(" ORDER BY id {dir} LIMIT ?"));
+            }
+        }
+        params.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params_from_iter(params), read)?
+            .collect::<Result<_, _>>()?;
         Ok(rows)
     }
 

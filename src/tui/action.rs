@@ -8,14 +8,17 @@ pub enum Context {
     List,
     Detail,
     Filter,
+    /// The `:` command line.
+    Command,
     Help,
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [
+    pub const ALL: [Context; 5] = [
         Context::List,
         Context::Detail,
         Context::Filter,
+        Context::Command,
         Context::Help,
     ];
 
@@ -24,8 +27,14 @@ impl Context {
             Context::List => "list",
             Context::Detail => "detail",
             Context::Filter => "filter input",
+            Context::Command => "command line",
             Context::Help => "help",
         }
+    }
+
+    /// A text input, where keys that type a character type it.
+    pub fn is_input(self) -> bool {
+        matches!(self, Context::Filter | Context::Command)
     }
 }
 
@@ -40,15 +49,23 @@ pub enum Action {
     Top,
     Bottom,
     ToggleDetail,
+    ToggleSelect,
+    SelectRange,
+    SortNext,
+    SortReverse,
+    NextView,
+    PrevView,
     Filter,
     ApplyFilter,
+    Command,
+    RunCommand,
     Refresh,
     Help,
     Back,
     Quit,
 }
 
-use Context::{Detail, Filter, Help, List};
+use Context::{Command, Detail, Filter, Help, List};
 
 /// Scrolling means the same thing wherever there is something to scroll.
 const SCROLLING: &[Context] = &[List, Detail, Help];
@@ -127,6 +144,48 @@ const SPECS: &[Spec] = &[
         contexts: &[List, Detail],
     },
     Spec {
+        action: Action::ToggleSelect,
+        name: "toggle_select",
+        description: "Select or unselect the row (marked *)",
+        keys: &["space"],
+        contexts: &[List],
+    },
+    Spec {
+        action: Action::SelectRange,
+        name: "select_range",
+        description: "Start or end a range selection at the row",
+        keys: &["V"],
+        contexts: &[List],
+    },
+    Spec {
+        action: Action::SortNext,
+        name: "sort_next",
+        description: "Sort by the next column",
+        keys: &["s"],
+        contexts: &[List, Detail],
+    },
+    Spec {
+        action: Action::SortReverse,
+        name: "sort_reverse",
+        description: "Reverse the sort",
+        keys: &["S"],
+        contexts: &[List, Detail],
+    },
+    Spec {
+        action: Action::NextView,
+        name: "next_view",
+        description: "Next saved view (tab)",
+        keys: &["]"],
+        contexts: &[List, Detail],
+    },
+    Spec {
+        action: Action::PrevView,
+        name: "prev_view",
+        description: "Previous saved view (tab)",
+        keys: &["["],
+        contexts: &[List, Detail],
+    },
+    Spec {
         action: Action::Filter,
         name: "filter",
         description: "Edit the filter (language below)",
@@ -139,6 +198,20 @@ const SPECS: &[Spec] = &[
         description: "Apply the filter being typed",
         keys: &["enter"],
         contexts: &[Filter],
+    },
+    Spec {
+        action: Action::Command,
+        name: "command",
+        description: "Command line: view NAME, sort FIELD, q",
+        keys: &[":"],
+        contexts: &[List, Detail],
+    },
+    Spec {
+        action: Action::RunCommand,
+        name: "run_command",
+        description: "Run the command being typed",
+        keys: &["enter"],
+        contexts: &[Command],
     },
     Spec {
         action: Action::Refresh,
@@ -157,16 +230,16 @@ const SPECS: &[Spec] = &[
     Spec {
         action: Action::Back,
         name: "back",
-        description: "Close help/detail/input, else clear filter",
+        description: "Close help/detail/input; clear selection, else filter",
         keys: &["esc"],
-        contexts: &[List, Detail, Filter, Help],
+        contexts: &[List, Detail, Filter, Command, Help],
     },
     Spec {
         action: Action::Quit,
         name: "quit",
         description: "Quit",
         keys: &["q", "ctrl-c"],
-        contexts: &[List, Detail, Filter, Help],
+        contexts: &[List, Detail, Filter, Command, Help],
     },
 ];
 

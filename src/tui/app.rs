@@ -2,73 +2,40 @@
 //! database worker out. No terminal, no SQLite, no clock here, so all of it is testable.
 
 use super::action::{Action, Context};
-use super::backlog::{Backlog, Fetch, FetchTag};
-use super::input::LineInput;
+use super::backlog::{Backlog, Fetch};
+use super::columns::Column;
+use super::editor::Editor;
 use super::keymap::{Key, Keymap};
+pub use super::msg::{DetailData, Effect, Failed, Response};
+use super::selection::Selection;
 use super::theme::Theme;
+use super::views::{self, Command, Tab};
 use super::{detail, help, layout};
-use crate::model::{Finding, FindingRow};
+use crate::config::View;
 use crate::query;
-use crate::store::{EventRow, SortKey};
+use crate::store::SortKey;
+use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent};
-
-/// A request to the database worker.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    Page {
-        fetch: Fetch,
-        query: String,
-        sort: SortKey,
-    },
-    /// Rows matching a query (the whole table when it is empty: counters, no scan).
-    Count {
-        generation: u64,
-        query: String,
-    },
-    Detail {
-        id: i64,
-    },
-}
-
-/// What the worker sends back.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Response {
-    Page {
-        generation: u64,
-        tag: FetchTag,
-        limit: usize,
-        rows: Vec<FindingRow>,
-    },
-    Count {
-        generation: u64,
-        total: u64,
-    },
-    Detail(Box<DetailData>),
-    Failed {
-        request: Failed,
-        message: String,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failed {
-    Page { generation: u64 },
-    Count { generation: u64 },
-    Detail { id: i64 },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DetailData {
-    pub id: i64,
-    /// None when the finding is gone (deleted since the list was read).
-    pub finding: Option<Finding>,
-    pub history: Vec<EventRow>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
     List,
     Detail,
+}
+
+/// What a line being typed is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// `/`: a filter query.
+    Filter,
+    /// `:`: a command.
+    Command,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub editor: Editor,
 }
 
 #[derive(Debug, Clone)]
@@ -87,7 +54,13 @@ pub struct State {
     pub focus: Focus,
     /// Scroll offset of the help overlay while it is open.
     pub help: Option<usize>,
-    pub input: Option<LineInput>,
+    /// The `/` or `:` line while it is being typed.
+    pub input: Option<Prompt>,
+    /// Findings picked for a bulk action (see `selected_ids`).
+    pub selection: Selection,
+    /// Saved views; `tabs[0]` is always there ("all").
+    pub tabs: Vec<Tab>,
+    pub tab: usize,
     /// The last error, shown in the status bar until the next successful step.
     pub error: Option<String>,
     pub detail: Option<DetailData>,
@@ -98,6 +71,9 @@ pub struct State {
     pub quit: bool,
     /// Timestamps are stored in UTC and shown in this offset (the local one in the console).
     pub utc_offset: chrono::FixedOffset,
+    /// The day deadlines are measured against; None shows due dates as stored, without SLA
+    /// state. The console sets it before every draw.
+    pub today: Option<NaiveDate>,
 }
 
 impl State {
@@ -114,6 +90,9 @@ impl State {
             focus: Focus::List,
             help: None,
             input: None,
+            selection: Selection::default(),
+            tabs: vec![Tab::all()],
+            tab: 0,
             error: None,
             detail: None,
             detail_scroll: 0,
@@ -122,14 +101,47 @@ impl State {
             height,
             quit: false,
             utc_offset: chrono::Offset::fix(&chrono::Utc),
+            today: None,
+        }
+    }
+
+    /// Installs the config's saved views as tabs and opens the first; call before `init`.
+    pub fn set_views(&mut self, config_views: &[View]) {
+        self.tabs = views::tabs(config_views);
+        self.tab = 0;
+        self.query = self.tabs[0].query.clone();
+        self.sort = self.tabs[0].sort;
+        self.error = self.tabs[0].problem.clone();
+    }
+
+    /// The findings a bulk action applies to: the selection, ascending, or else the row under
+    /// the cursor (none while the list is empty).
+    pub fn selected_ids(&self) -> Vec<i64> {
+        if !self.selection.is_empty() {
+            return self.selection.ids();
+        }
+        self.backlog
+            .selected()
+            .map(|r| vec![r.id])
+            .unwrap_or_default()
+    }
+
+    /// The list's columns: the current view's, or the defaults.
+    pub fn columns(&self) -> &[Column] {
+        match self.tabs.get(self.tab) {
+            Some(t) if !t.columns.is_empty() => &t.columns,
+            _ => &Column::DEFAULT,
         }
     }
 
     pub fn context(&self) -> Context {
         if self.help.is_some() {
             Context::Help
-        } else if self.input.is_some() {
-            Context::Filter
+        } else if let Some(p) = &self.input {
+            match p.kind {
+                PromptKind::Filter => Context::Filter,
+                PromptKind::Command => Context::Command,
+            }
         } else if self.focus == Focus::Detail {
             Context::Detail
         } else {
@@ -182,8 +194,30 @@ impl State {
 
     fn set_query(&mut self, query: String) -> Vec<Effect> {
         self.query = query;
+        // Other rows now: a bulk action must not reach findings the list no longer shows.
+        self.selection.clear();
         let fetch = self.backlog.restart(self.list_height());
         vec![self.page_effect(fetch), self.recount()]
+    }
+
+    /// Sorts the list anew from its first row; the count and the selection stay.
+    pub fn set_sort(&mut self, sort: SortKey) -> Vec<Effect> {
+        self.sort = sort;
+        // A range runs in display order, which just changed.
+        self.selection.end_range();
+        let fetch = self.backlog.restart(self.list_height());
+        vec![self.page_effect(fetch)]
+    }
+
+    /// Opens a tab: its query and sort replace the current ones.
+    pub fn switch_tab(&mut self, tab: usize) -> Vec<Effect> {
+        let Some(t) = self.tabs.get(tab).cloned() else {
+            return Vec::new();
+        };
+        self.tab = tab;
+        self.sort = t.sort;
+        self.error = t.problem;
+        self.set_query(t.query)
     }
 }
 
@@ -203,26 +237,31 @@ pub fn on_resize(state: &mut State, width: u16, height: u16) -> Vec<Effect> {
     settle(state)
 }
 
-/// A key press: through the keymap to an action, or into the filter input.
+/// A key press: through the keymap to an action, or into the line being typed.
 pub fn on_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
     let key = Key::from_event(ev);
     let ctx = state.context();
-    if ctx == Context::Filter {
+    if ctx.is_input() {
         // In the input, characters type themselves whatever they are bound to elsewhere.
         let bound = match key.text() {
             Some(_) => None,
             None => state.keymap.action_for(ctx, key),
         };
+        let submit = if ctx == Context::Filter {
+            Action::ApplyFilter
+        } else {
+            Action::RunCommand
+        };
         let fallback = match key.code {
             KeyCode::Esc if key.mods.is_empty() => Some(Action::Back),
-            KeyCode::Enter if key.mods.is_empty() => Some(Action::ApplyFilter),
+            KeyCode::Enter if key.mods.is_empty() => Some(submit),
             _ => None,
         };
         if let Some(action) = bound.or(fallback) {
             return update(state, action);
         }
-        if let Some(input) = &mut state.input {
-            input.edit(key);
+        if let Some(p) = &mut state.input {
+            p.editor.edit(key);
         }
         return Vec::new();
     }
@@ -238,6 +277,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match state.context() {
         Context::Help => help_action(state, action),
         Context::Filter => out.extend(filter_action(state, action)),
+        Context::Command => out.extend(command_action(state, action)),
         Context::Detail => out.extend(detail_action(state, action)),
         Context::List => out.extend(list_action(state, action)),
     }
@@ -278,13 +318,13 @@ fn scrolled(at: usize, action: Action, page: usize, max: usize) -> usize {
 fn filter_action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::ApplyFilter => {
-            let Some(input) = state.input.as_mut() else {
+            let Some(p) = state.input.as_mut() else {
                 return Vec::new();
             };
-            let text = input.text().trim().to_string();
+            let text = p.editor.text().trim().to_string();
             if let Err(e) = query::to_sql(&text) {
                 // Keep the input open on the mistake; the rows stay those of the old filter.
-                input.set_column(e.column);
+                p.editor.set_column(e.column);
                 state.error = Some(e.to_string());
                 return Vec::new();
             }
@@ -292,29 +332,89 @@ fn filter_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.error = None;
             state.set_query(text)
         }
-        Action::Back => {
-            state.input = None;
-            state.error = None;
-            Vec::new()
-        }
-        Action::Quit => {
+        other => prompt_action(state, other),
+    }
+}
+
+fn command_action(state: &mut State, action: Action) -> Vec<Effect> {
+    if action != Action::RunCommand {
+        return prompt_action(state, action);
+    }
+    let Some(p) = state.input.take() else {
+        return Vec::new();
+    };
+    // Like vi: the line closes whatever happens, and a mistake is told in the status bar.
+    match views::parse(&p.editor.text(), &state.tabs) {
+        Ok(Command::Nothing) => Vec::new(),
+        Ok(Command::Quit) => {
             state.quit = true;
             Vec::new()
         }
-        _ => Vec::new(),
+        Ok(Command::Help) => {
+            state.help = Some(0);
+            Vec::new()
+        }
+        Ok(Command::View(name)) => match views::find(&state.tabs, &name) {
+            Some(i) => state.switch_tab(i),
+            None => Vec::new(),
+        },
+        Ok(Command::Sort(sort)) => {
+            state.error = None;
+            state.set_sort(sort)
+        }
+        Err(message) => {
+            state.error = Some(message);
+            Vec::new()
+        }
     }
+}
+
+/// What both input lines do besides submitting.
+fn prompt_action(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Back => {
+            state.input = None;
+            state.error = None;
+        }
+        Action::Quit => state.quit = true,
+        _ => {}
+    }
+    Vec::new()
 }
 
 /// Actions the list and the detail pane share.
 fn common_action(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Filter => {
-            state.input = Some(LineInput::new(&state.query));
+            state.input = Some(Prompt {
+                kind: PromptKind::Filter,
+                editor: Editor::single_line(&state.query),
+            });
+        }
+        Action::Command => {
+            state.input = Some(Prompt {
+                kind: PromptKind::Command,
+                editor: Editor::single_line(""),
+            });
+        }
+        Action::SortNext => return state.set_sort(views::next_sort(state.sort)),
+        Action::SortReverse => {
+            let sort = SortKey {
+                descending: !state.sort.descending,
+                ..state.sort
+            };
+            return state.set_sort(sort);
+        }
+        Action::NextView | Action::PrevView if state.tabs.len() > 1 => {
+            let n = state.tabs.len();
+            let step = if action == Action::NextView { 1 } else { n - 1 };
+            return state.switch_tab((state.tab + step) % n);
         }
         Action::Help => state.help = Some(0),
         Action::Quit => state.quit = true,
         Action::Refresh => {
             state.error = None;
+            state.selection.end_range();
             state.detail = None;
             state.detail_requested = None;
             let h = state.list_height();
@@ -361,12 +461,29 @@ fn list_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::HalfPageUp => state.backlog.move_by(-step(h / 2), h),
         Action::Top => {
             if let Some(f) = state.backlog.top(h) {
+                // A jump skips rows a range would have to hold: the range ends where it was.
+                state.selection.end_range();
                 return vec![state.page_effect(f)];
             }
         }
         Action::Bottom => {
             if let Some(f) = state.backlog.bottom(h) {
+                state.selection.end_range();
                 return vec![state.page_effect(f)];
+            }
+        }
+        Action::ToggleSelect => {
+            if state.selection.in_range() {
+                state.selection.end_range();
+            } else if let Some(id) = state.backlog.selected().map(|r| r.id) {
+                state.selection.toggle(id);
+            }
+        }
+        Action::SelectRange => {
+            if state.selection.in_range() {
+                state.selection.end_range();
+            } else if let Some(id) = state.backlog.selected().map(|r| r.id) {
+                state.selection.start_range(id);
             }
         }
         Action::ToggleDetail => {
@@ -375,12 +492,16 @@ fn list_action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Back => {
-            // Backing out of a filtered view: the whole backlog again.
-            if !state.query.is_empty() {
-                state.error = None;
-                return state.set_query(String::new());
-            }
             state.error = None;
+            if !state.selection.is_empty() || state.selection.in_range() {
+                state.selection.clear();
+                return Vec::new();
+            }
+            // Backing out of a filter: the view's own rows again.
+            let own = state.tabs.get(state.tab).map_or("", |t| t.query.as_str());
+            if state.query != own {
+                return state.set_query(own.to_string());
+            }
         }
         other => return common_action(state, other),
     }
@@ -447,12 +568,16 @@ fn settle(state: &mut State) -> Vec<Effect> {
     let mut out = Vec::new();
     if state.backlog.lost {
         state.backlog.lost = false;
+        state.selection.end_range();
         let fetch = state.backlog.restart(h);
         out.push(state.page_effect(fetch));
     }
     for fetch in state.backlog.wants(h) {
         out.push(state.page_effect(fetch));
     }
+    state
+        .selection
+        .follow(&state.backlog.rows, state.backlog.cursor);
     if state.focus == Focus::Detail && state.backlog.selected().is_none() && state.backlog.loaded {
         state.focus = Focus::List;
     }

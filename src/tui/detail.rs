@@ -2,10 +2,11 @@
 //! here (not by the widget) so scrolling can be clamped to what exists.
 
 use super::app::{Focus, State};
-use super::{layout, text, view};
+use super::{columns, layout, text, view};
 use crate::model::Finding;
 use crate::sanitize;
 use crate::store::EventRow;
+use crate::triage::sla::SlaState;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -146,10 +147,34 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding) {
     out.field("Location", location.as_deref(), plain);
     out.field("CWE", f.cwe.as_deref(), plain);
     out.field("CVE", f.cve.as_deref(), plain);
-    out.field("Owner", f.owner.as_deref(), plain);
+    out.field("Owner", r.owner.as_deref(), plain);
     out.field("Team", f.team.as_deref(), plain);
-    let due = f.due.as_ref().map(|d| when(out.state, d));
-    out.field("Due", due.as_deref(), plain);
+    out.field("Lane", r.lane.as_deref(), plain);
+    let risk = r.risk.map(|v| format!("{v:.0} of 100"));
+    out.field("Risk", risk.as_deref(), plain);
+    if let Some(d) = &r.due {
+        let sla = columns::sla(r, out.state.today);
+        let due = match sla {
+            SlaState::None => when(out.state, d),
+            s => format!(
+                "{}  {} {} ({})",
+                when(out.state, d),
+                s.symbol(),
+                s.word(),
+                s.relative()
+            ),
+        };
+        let style = match sla {
+            SlaState::Overdue(_) => theme.overdue,
+            SlaState::DueSoon(_) => theme.due_soon,
+            _ => plain,
+        };
+        out.field("Due", Some(&due), style);
+    }
+    if r.pending {
+        let pending = format!("{} a decision waits for approval", columns::PENDING_MARK);
+        out.field("Decision", Some(&pending), theme.mark);
+    }
     let first = when(out.state, &r.first_seen);
     let last = when(out.state, &r.last_seen);
     out.field("First seen", Some(&first), plain);

@@ -51,6 +51,17 @@ pub fn lines(state: &State, width: usize) -> Vec<Line<'static>> {
         ]));
     }
     out.push(Line::default());
+    out.push(Line::styled("Marks", theme.header));
+    for mark in [
+        "* selected   ? a decision waits for approval",
+        "! overdue    ~ due within a week   (in the DUE column)",
+    ] {
+        out.push(Line::raw(format!(
+            "  {}",
+            text::clip(mark, width.saturating_sub(2))
+        )));
+    }
+    out.push(Line::default());
     out.push(Line::styled("Filter language", theme.header));
     for example in [
         "sev:high status:open tool:semgrep \"sql injection\"",

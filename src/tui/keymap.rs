@@ -228,12 +228,12 @@ impl Keymap {
             if action == Action::Quit && specs.is_empty() {
                 errors.push((name.clone(), "quit needs at least one key".into()));
             }
-            if action.contexts() == [Context::Filter]
+            if action.contexts().iter().all(|c| c.is_input())
                 && let Some(k) = keys.iter().find(|k| k.text().is_some())
             {
                 errors.push((
                     name.clone(),
-                    format!("'{k}' would type itself into the filter input; bind a key that types nothing (enter, ctrl-...)"),
+                    format!("'{k}' would type itself into the {}; bind a key that types nothing (enter, ctrl-...)", action.contexts()[0].name()),
                 ));
             }
             map.keys[action as usize] = keys;

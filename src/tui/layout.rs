@@ -6,6 +6,8 @@ use ratatui::layout::Rect;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
+    /// Saved views as tabs; no height when there are none to switch between.
+    pub tabs: Rect,
     /// The backlog table, header row included.
     pub list: Rect,
     pub detail: Option<Rect>,
@@ -20,6 +22,12 @@ pub fn roomy(width: u16, height: u16) -> bool {
 }
 
 pub fn areas(state: &State, area: Rect) -> Areas {
+    // The tab line is worth a row only when there is another tab to go to, and only when the
+    // list keeps a few rows besides.
+    let roomy = roomy(area.width, area.height);
+    let tabs_h = u16::from(state.tabs.len() > 1 && area.height >= 8);
+    let tabs = Rect::new(area.x, area.y, area.width, tabs_h);
+    let area = Rect::new(area.x, area.y + tabs_h, area.width, area.height - tabs_h);
     let bars = area.height.min(2);
     let main_h = area.height - bars;
     let main = Rect::new(area.x, area.y, area.width, main_h);
@@ -32,6 +40,7 @@ pub fn areas(state: &State, area: Rect) -> Areas {
     );
     if !state.detail_visible() {
         return Areas {
+            tabs,
             list: main,
             detail: None,
             status,
@@ -41,6 +50,7 @@ pub fn areas(state: &State, area: Rect) -> Areas {
     if area.width >= 160 {
         let list_w = area.width * 55 / 100;
         return Areas {
+            tabs,
             list: Rect::new(main.x, main.y, list_w, main_h),
             detail: Some(Rect::new(
                 main.x + list_w,
@@ -52,13 +62,14 @@ pub fn areas(state: &State, area: Rect) -> Areas {
             hints,
         };
     }
-    let list_h = if state.focus == Focus::Detail && !roomy(area.width, area.height) {
+    let list_h = if state.focus == Focus::Detail && !roomy {
         (main_h / 3).max(4)
     } else {
         (main_h * 2 / 5).max(4)
     }
     .min(main_h);
     Areas {
+        tabs,
         list: Rect::new(main.x, main.y, area.width, list_h),
         detail: Some(Rect::new(
             main.x,

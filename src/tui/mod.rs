@@ -5,14 +5,18 @@
 pub mod action;
 pub mod app;
 pub mod backlog;
+pub mod columns;
 pub mod detail;
+pub mod editor;
 pub mod help;
-pub mod input;
 pub mod keymap;
 pub mod layout;
+pub mod msg;
+pub mod selection;
 pub mod text;
 pub mod theme;
 pub mod view;
+pub mod views;
 pub mod worker;
 
 pub use action::{Action, Context};
@@ -62,6 +66,10 @@ pub fn run(db: &Path, config: &Config) -> color_eyre::Result<()> {
     let size = terminal.size()?;
     let mut state = State::new(keymap, theme, size.width, size.height);
     state.utc_offset = *chrono::Local::now().offset();
+    state.today = Some(chrono::Local::now().date_naive());
+    let views: Vec<crate::config::View> =
+        config.views.iter().map(|v| v.get_ref().clone()).collect();
+    state.set_views(&views);
     runtime.block_on(event_loop(&mut terminal, &mut state, &worker, replies))
 }
 
@@ -108,6 +116,8 @@ async fn event_loop(
         }
         // Draw only when something changed: an idle console costs nothing.
         if dirty {
+            // Deadlines count in local days, and a console may stay open past midnight.
+            state.today = Some(chrono::Local::now().date_naive());
             terminal.draw(|frame| view(state, frame))?;
             dirty = false;
         }

@@ -135,6 +135,11 @@ pub struct Theme {
     pub border: Style,
     pub label: Style,
     pub dim: Style,
+    /// The selected and pending marks, and the selection count.
+    pub mark: Style,
+    /// Deadlines: the words and `!`/`~` say it, the colour repeats it.
+    pub overdue: Style,
+    pub due_soon: Style,
     severity: [Style; 5],
     status_active: Style,
     status_done: Style,
@@ -223,6 +228,9 @@ impl Theme {
             } else {
                 Style::new().add_modifier(Modifier::DIM)
             },
+            mark: fg(p.key).add_modifier(bold),
+            overdue: fg(p.critical).add_modifier(bold),
+            due_soon: fg(p.medium),
             severity: [
                 fg(p.info),
                 fg(p.low),

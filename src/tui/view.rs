@@ -1,20 +1,25 @@
-//! Drawing: the backlog table, the status bar and the key hints; the detail pane and help
-//! overlay live in their own modules. Every string from the database goes through `sanitize`
-//! before it reaches a `Span`.
+//! Drawing: the tabs, the backlog table, the status bar and the key hints; the detail pane and
+//! help overlay live in their own modules, the columns in `columns`. Every string from the
+//! database or the config goes through `sanitize` before it reaches a `Span`.
 
 use super::action::Action;
-use super::app::{Focus, State};
-use super::{detail, help, layout, text};
-use crate::model::{FindingRow, Severity, Status};
+use super::app::{Focus, PromptKind, State};
+use super::columns::{self, Column, MARKS_WIDTH, PENDING_MARK, SELECTED_MARK};
+use super::{detail, help, layout, text, views};
+use crate::model::FindingRow;
 use crate::sanitize;
+use crate::triage::sla::SlaState;
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+pub use super::columns::{severity_label, status_label};
+
 pub fn view(state: &State, frame: &mut Frame) {
     let a = layout::areas(state, frame.area());
+    draw_tabs(state, frame, a.tabs);
     draw_list(state, frame, a.list);
     if let Some(d) = a.detail {
         detail::draw(state, frame, d);
@@ -26,179 +31,93 @@ pub fn view(state: &State, frame: &mut Frame) {
     }
 }
 
-/// Severity as a word, so it reads without colour.
-pub fn severity_label(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "CRIT",
-        Severity::High => "HIGH",
-        Severity::Medium => "MED",
-        Severity::Low => "LOW",
-        Severity::Info => "INFO",
+/// " all  [hot]  late ": the current tab bracketed as well as styled, scrolled into view.
+fn draw_tabs(state: &State, frame: &mut Frame, area: Rect) {
+    if area.height == 0 {
+        return;
     }
-}
-
-/// Statuses cut to fit a 9-column cell and still tell apart.
-pub fn status_label(s: Status) -> &'static str {
-    match s {
-        Status::Open => "open",
-        Status::Triaged => "triaged",
-        Status::InProgress => "in_prog",
-        Status::FixProposed => "fix_prop",
-        Status::Fixed => "fixed",
-        Status::Verified => "verified",
-        Status::FalsePositive => "false_pos",
-        Status::AcceptedRisk => "accepted",
-        Status::Duplicate => "duplicate",
-        Status::Deferred => "deferred",
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    Severity,
-    Status,
-    Id,
-    Repo,
-    Tool,
-    Rule,
-    Path,
-    Title,
-}
-
-impl Column {
-    fn header(self) -> &'static str {
-        match self {
-            Column::Severity => "SEV",
-            Column::Status => "STATUS",
-            Column::Id => "ID",
-            Column::Repo => "REPO",
-            Column::Tool => "TOOL",
-            Column::Rule => "RULE",
-            Column::Path => "PATH:LINE",
-            Column::Title => "TITLE",
-        }
-    }
-
-    fn cell(self, r: &FindingRow) -> String {
-        match self {
-            Column::Severity => severity_label(r.severity).into(),
-            Column::Status => status_label(r.status).into(),
-            Column::Id => r.id.to_string(),
-            Column::Repo => sanitize::line(&r.repo).into_owned(),
-            Column::Tool => sanitize::line(&r.tool).into_owned(),
-            Column::Rule => sanitize::line(&r.rule).into_owned(),
-            Column::Path => match (&r.path, r.line) {
-                (Some(p), Some(l)) => format!("{}:{l}", sanitize::line(p)),
-                (Some(p), None) => sanitize::line(p).into_owned(),
-                (None, _) => "-".into(),
-            },
-            Column::Title => sanitize::line(&r.title).into_owned(),
-        }
-    }
-}
-
-/// Columns and widths for a table `width` wide: the fixed ones, then as many of title, path,
-/// repo, rule, tool (in that order of value) as fit at their minimum, grown to their content.
-pub fn columns(width: usize, rows: &[FindingRow]) -> Vec<(Column, usize)> {
-    let id_w = rows
+    let labels: Vec<String> = state
+        .tabs
         .iter()
-        .map(|r| r.id.to_string().len())
-        .max()
-        .unwrap_or(2)
-        .max(2);
-    let mut fixed = vec![
-        (Column::Severity, 4),
-        (Column::Status, 9),
-        (Column::Id, id_w),
-    ];
-    if width < 50 {
-        fixed.retain(|(c, _)| *c != Column::Status);
-    }
-    let fixed_w: usize = fixed.iter().map(|(_, w)| w + 1).sum();
-    let avail = width.saturating_sub(fixed_w);
-    let mut flex = vec![
-        (Column::Title, 24, usize::MAX),
-        (Column::Path, 14, 36),
-        (Column::Repo, 10, 20),
-        (Column::Rule, 12, 32),
-        (Column::Tool, 8, 16),
-    ];
-    let need =
-        |f: &[(Column, usize, usize)]| f.iter().map(|(_, min, _)| min).sum::<usize>() + f.len() - 1;
-    while flex.len() > 1 && need(&flex) > avail {
-        flex.pop();
-    }
-    let mut spare = avail.saturating_sub(need(&flex));
-    // The title is what people read: the others grow only while it keeps half the room (or
-    // all it needs, when less).
-    let natural = |col: Column| {
-        rows.iter()
-            .map(|r| text::width(&col.cell(r)))
-            .max()
-            .unwrap_or(0)
-    };
-    let title_floor = (avail / 2).min(natural(Column::Title)).max(flex[0].1);
-    let mut spare_for_others = spare.saturating_sub(title_floor - flex[0].1);
-    let mut widths: Vec<(Column, usize)> = Vec::new();
-    for &(col, min, max) in flex.iter().skip(1) {
-        let grow = natural(col)
-            .min(max)
-            .saturating_sub(min)
-            .min(spare_for_others);
-        spare_for_others -= grow;
-        spare -= grow;
-        widths.push((col, min + grow));
-    }
-    let title_w = if need(&flex) > avail {
-        avail
-    } else {
-        flex[0].1 + spare
-    };
-    widths.push((Column::Title, title_w));
-    let order = [
-        Column::Severity,
-        Column::Status,
-        Column::Id,
-        Column::Repo,
-        Column::Tool,
-        Column::Rule,
-        Column::Path,
-        Column::Title,
-    ];
-    order
-        .into_iter()
-        .filter_map(|c| {
-            fixed
-                .iter()
-                .chain(widths.iter())
-                .find(|(col, _)| *col == c)
-                .copied()
+        .enumerate()
+        .map(|(i, t)| {
+            let name = text::clip(&sanitize::line(&t.name), 24);
+            if i == state.tab {
+                format!("[{name}]")
+            } else {
+                format!(" {name} ")
+            }
         })
-        .collect()
+        .collect();
+    let room = area.width as usize;
+    // Drop tabs from the left until the current one fits.
+    let mut first = 0;
+    while first < state.tab
+        && labels[first..=state.tab]
+            .iter()
+            .map(|l| text::width(l) + 1)
+            .sum::<usize>()
+            + 2
+            > room
+    {
+        first += 1;
+    }
+    let mut spans = vec![Span::raw(if first > 0 { "…" } else { " " })];
+    for (i, label) in labels.iter().enumerate().skip(first) {
+        let style = if i == state.tab {
+            state.theme.selected
+        } else {
+            state.theme.dim
+        };
+        spans.push(Span::styled(label.clone(), style));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn cell_text(col: Column, s: &str, w: usize) -> String {
-    match col {
-        Column::Id => text::fit_right(s, w),
-        Column::Path => text::fit(&text::clip_left(s, w), w),
-        _ => text::fit(s, w),
+/// The SLA state's style: overdue loud, due soon marked, the rest plain.
+fn sla_style(state: &State, sla: SlaState) -> Style {
+    match sla {
+        SlaState::Overdue(_) => state.theme.overdue,
+        SlaState::DueSoon(_) => state.theme.due_soon,
+        SlaState::OnTrack(_) | SlaState::None => Style::new(),
     }
 }
 
 fn row_line(state: &State, r: &FindingRow, cols: &[(Column, usize)]) -> Line<'static> {
-    let mut spans = Vec::with_capacity(cols.len() * 2);
-    for (i, &(col, w)) in cols.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::raw(" "));
-        }
+    let mut spans = Vec::with_capacity(cols.len() * 2 + 2);
+    let selected = if state.selection.contains(r.id) {
+        SELECTED_MARK
+    } else {
+        ' '
+    };
+    let pending = if r.pending { PENDING_MARK } else { ' ' };
+    spans.push(Span::styled(
+        format!("{selected}{pending}"),
+        state.theme.mark,
+    ));
+    for &(col, w) in cols {
+        spans.push(Span::raw(" "));
         let style = match col {
             Column::Severity => state.theme.severity(r.severity),
             Column::Status => state.theme.status(r.status),
+            Column::Due => sla_style(state, columns::sla(r, state.today)),
             _ => Style::new(),
         };
-        spans.push(Span::styled(cell_text(col, &col.cell(r), w), style));
+        let cell = col.cell(r, state.today);
+        spans.push(Span::styled(col.fit(&cell, w), style));
     }
     Line::from(spans)
+}
+
+/// A column's header, with the sort's direction when it is sorted on and there is room.
+fn header(state: &State, col: Column, w: usize) -> String {
+    let name = col.header();
+    if col.sort_field() == state.sort.field && text::width(name) < w {
+        let arrow = if state.sort.descending { "↓" } else { "↑" };
+        return col.fit(&format!("{name}{arrow}"), w);
+    }
+    col.fit(name, w)
 }
 
 fn draw_list(state: &State, frame: &mut Frame, area: Rect) {
@@ -210,16 +129,19 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect) {
     let from = b.offset.min(b.rows.len());
     let to = (b.offset + h).min(b.rows.len());
     let visible = &b.rows[from..to];
-    let cols = columns(area.width as usize, visible);
-    let header: Vec<Span> = cols
-        .iter()
-        .enumerate()
-        .map(|(i, &(c, w))| {
-            let gap = if i > 0 { " " } else { "" };
-            Span::raw(format!("{gap}{}", cell_text(c, c.header(), w)))
-        })
-        .collect();
-    let mut lines = vec![Line::from(header).style(state.theme.header)];
+    let room = (area.width as usize).saturating_sub(MARKS_WIDTH + 1);
+    let cols = columns::layout(
+        state.columns(),
+        room,
+        visible,
+        state.today,
+        state.sort.field,
+    );
+    let mut header_spans = vec![Span::raw(" ".repeat(MARKS_WIDTH))];
+    for &(c, w) in &cols {
+        header_spans.push(Span::raw(format!(" {}", header(state, c, w))));
+    }
+    let mut lines = vec![Line::from(header_spans).style(state.theme.header)];
     for (i, r) in visible.iter().enumerate() {
         let line = row_line(state, r, &cols);
         lines.push(if from + i == b.cursor {
@@ -284,8 +206,23 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect) {
         ));
         spans.push(Span::raw("│"));
     }
+    spans.push(Span::raw(format!(" {} ", position_text(state))));
+    let picked = state.selection.len();
+    if picked > 0 || state.selection.in_range() {
+        let range = if state.selection.in_range() {
+            " (range)"
+        } else {
+            ""
+        };
+        spans.push(Span::raw("│ "));
+        spans.push(Span::styled(
+            format!("{} selected{range}", text::thousands(picked as u64)),
+            theme.mark,
+        ));
+        spans.push(Span::raw(" "));
+    }
     spans.extend([
-        Span::raw(format!(" {} ", position_text(state))),
+        Span::raw(format!("│ sort: {} ", views::sort_label(state.sort))),
         Span::raw("│ filter: "),
         Span::raw(filter),
     ]);
@@ -304,8 +241,19 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
     if area.height == 0 {
         return;
     }
-    if let Some(input) = &state.input {
-        draw_input(state, frame, area, input.text(), input.cursor());
+    if let Some(p) = &state.input {
+        let prompt = match p.kind {
+            PromptKind::Filter => "/",
+            PromptKind::Command => ":",
+        };
+        frame.render_widget(Span::styled(prompt, state.theme.key), area);
+        let rest = Rect::new(
+            area.x + 1,
+            area.y,
+            area.width.saturating_sub(1),
+            area.height,
+        );
+        p.editor.render(frame, rest, Style::new());
         return;
     }
     let items: &[(Action, &str)] = match (state.help.is_some(), state.focus) {
@@ -323,10 +271,10 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
         ],
         (false, Focus::List) => &[
             (Action::MoveDown, "down"),
-            (Action::MoveUp, "up"),
             (Action::ToggleDetail, "detail"),
             (Action::Filter, "filter"),
-            (Action::Back, "clear"),
+            (Action::ToggleSelect, "select"),
+            (Action::SortNext, "sort"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ],
@@ -337,29 +285,4 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
         .flatten()
         .collect();
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn draw_input(state: &State, frame: &mut Frame, area: Rect, value: &str, cursor: usize) {
-    // The input refuses what `sanitize` would change, so this is a no-op kept as a guard.
-    let value = sanitize::line(value);
-    let chars: Vec<char> = value.chars().collect();
-    let cursor = cursor.min(chars.len());
-    let cols = |from: usize, to: usize| text::width(&chars[from..to].iter().collect::<String>());
-    let prompt = "/";
-    let room = (area.width as usize)
-        .saturating_sub(prompt.len() + 1)
-        .max(1);
-    // Scroll so the cursor stays in view on long queries.
-    let mut skip = 0;
-    while skip < cursor && cols(skip, cursor) >= room {
-        skip += 1;
-    }
-    let shown: String = chars[skip..].iter().collect();
-    let line = Line::from(vec![
-        Span::styled(prompt, state.theme.key),
-        Span::raw(text::clip(&shown, room)),
-    ]);
-    frame.render_widget(Paragraph::new(line), area);
-    let x = area.x as usize + prompt.len() + cols(skip, cursor);
-    frame.set_cursor_position(Position::new(x as u16, area.y));
 }

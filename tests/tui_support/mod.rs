@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lastmile::clock::FixedClock;
 use lastmile::ingest::{ImportEvent, ImportedFinding, IngestError, RunEnd, RunInfo};
 use lastmile::model::Severity;
-use lastmile::store::{ImportOptions, Store};
+use lastmile::store::{ImportOptions, SortKey, Store};
 use lastmile::tui::app::{Effect, Response, State};
 use lastmile::tui::{Action, ColorDepth, Keymap, Theme, worker};
 use ratatui::Terminal;
@@ -135,6 +135,61 @@ pub fn synthetic(n: usize) -> Vec<F> {
         .collect()
 }
 
+/// Gives the findings triage state as a pattern of their ids, NULLs and ties included: a
+/// third without risk, half without a due date (the others from 20 days late to 19 ahead of
+/// 2026-05-01), a quarter without lane, two fifths without owner, every 7th pending.
+pub fn set_triage(db: &Db) {
+    let conn = rusqlite::Connection::open(&db.path).unwrap();
+    conn.execute_batch(
+        "UPDATE findings SET
+            risk = CASE WHEN id % 3 = 0 THEN NULL ELSE ((id * 37) % 11) * 9.5 END,
+            due = CASE WHEN id % 2 = 0 THEN NULL
+                       ELSE date('2026-05-01', ((id * 13) % 40 - 20) || ' days') END,
+            lane = CASE id % 4 WHEN 0 THEN NULL WHEN 1 THEN 'critical' WHEN 2 THEN 'high'
+                               ELSE 'backlog' END,
+            owner = CASE WHEN id % 5 < 2 THEN NULL ELSE 'dev' || (id % 3) END,
+            pending_id = CASE WHEN id % 7 = 0 THEN id ELSE NULL END",
+    )
+    .unwrap();
+}
+
+/// Runs SQL against the database (as another process would).
+pub fn exec(db: &Db, sql: &str) {
+    rusqlite::Connection::open(&db.path)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+}
+
+/// Ids in a sort's order straight from SQL, written independently of the store's keyset
+/// queries: NULLs of the nullable fields last in both directions.
+pub fn expected_sorted(db: &Db, sort: SortKey) -> Vec<i64> {
+    let (expr, nullable) = match sort.field.name() {
+        "path" => ("IFNULL(path, '')", false),
+        "line" => ("IFNULL(start_line, 0)", false),
+        "severity" => ("severity", false),
+        name @ ("risk" | "due" | "lane" | "owner") => (name, true),
+        name => (name, false),
+    };
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    let nulls = if nullable {
+        format!("({expr}) IS NULL, ")
+    } else {
+        String::new()
+    };
+    let store = Store::open_reader(&db.path).unwrap();
+    let conn = store.raw_connection();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT id FROM findings ORDER BY {nulls}{expr} {dir}, id {dir}"
+        ))
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 /// Ids in the console's default order (worst first, then newest id), straight from SQL.
 pub fn expected_order(db: &Db, filter_sql: &str) -> Vec<i64> {
     let store = Store::open_reader(&db.path).unwrap();
@@ -162,6 +217,17 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(db: &Db, keymap: Keymap, width: u16, height: u16) -> Harness {
+        Harness::new_with(db, keymap, width, height, |_| {})
+    }
+
+    /// A harness whose state `setup` prepares (views, the day) before the console opens.
+    pub fn new_with(
+        db: &Db,
+        keymap: Keymap,
+        width: u16,
+        height: u16,
+        setup: impl FnOnce(&mut State),
+    ) -> Harness {
         let store = Store::open_reader(&db.path).unwrap();
         let theme = Theme::new("default", ColorDepth::None);
         let mut h = Harness {
@@ -171,6 +237,7 @@ impl Harness {
             pages: 0,
             queued: VecDeque::new(),
         };
+        setup(&mut h.state);
         let effects = lastmile::tui::init(&mut h.state);
         h.queued.extend(effects);
         h.pump();
@@ -196,6 +263,12 @@ impl Harness {
     pub fn act_later(&mut self, a: Action) {
         let effects = lastmile::tui::update(&mut self.state, a);
         self.queued.extend(effects);
+    }
+
+    /// Applies effects a state method returned, and everything they cause.
+    pub fn run(&mut self, effects: Vec<Effect>) {
+        self.queued.extend(effects);
+        self.pump();
     }
 
     pub fn act(&mut self, a: Action) {
