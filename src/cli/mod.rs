@@ -195,7 +195,9 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     match cli.command {
         None => {
             // The console creates or migrates the database itself, then reads off its thread.
-            let config = ctx.config()?;
+            let mut config = ctx.config()?;
+            // `--as` decides who acts in the console too.
+            config.me = Some(ctx.actor(&config));
             // Expired decisions reopen (and a changed policy recomputes) before the first frame.
             drop(ctx.open_triaged(&config, &ctx.actor(&config))?);
             crate::tui::run(&ctx.paths.db, &config)?;
