@@ -5,12 +5,10 @@
 //! Compiled to a SQL `WHERE` fragment with bound parameters: values never reach the SQL text.
 
 mod compile;
-mod fields_tmp;
 mod parse;
 mod record;
 
 pub use compile::{Compiled, compile};
-pub use fields_tmp::Matcher;
 pub use parse::{Expr, Op, Term, parse};
 pub use record::{Context, Record};
 
