@@ -57,6 +57,6 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     if config.me.is_none() {
         config.me = Some("demo".into());
     }
-    crate::tui::run(&db, &config)?;
+    crate::tui::run(&db, &config, Some(ctx.actor(&config)))?;
     Ok(ExitCode::SUCCESS)
 }

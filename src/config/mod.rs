@@ -320,7 +320,8 @@ impl Config {
                     "must be a positive number of days".into(),
                 );
             }
-            if let Err(e) = crate::query::to_sql(&lane.query) {
+            let ctx = crate::query::Context::new(chrono::Utc::now(), self.me.clone());
+            if let Err(e) = crate::query::to_sql(&lane.query, &ctx) {
                 at(l.span(), format!("lanes[{i}].query"), e.to_string());
             }
         }

@@ -197,6 +197,7 @@ fn decide(
     let open: Vec<i64> = store
         .list(
             "status:open -repo:untrusted-input",
+            &crate::query::Context::new(now, None),
             crate::store::SortKey::DEFAULT,
             usize::MAX >> 1,
         )?
@@ -282,7 +283,8 @@ mod tests {
         let s = build(&db, now, 42).unwrap();
         assert!(s.findings > 2000, "{s:?}");
         let store = Store::open(&db).unwrap();
-        let stats = store.stats("").unwrap();
+        let ctx = crate::query::Context::new(now, None);
+        let stats = store.stats("", &ctx).unwrap();
         assert!(stats.by_repo.len() >= 6, "{stats:?}");
         assert!(stats.by_tool.len() >= 5, "{stats:?}");
         let statuses: Vec<_> = stats.by_status.iter().map(|(s, _)| s.as_str()).collect();
@@ -298,7 +300,7 @@ mod tests {
                 "{expected} missing: {statuses:?}"
             );
         }
-        assert!(store.count("status:open path:src/admin*").is_ok());
+        assert!(store.count("status:open path:src/admin*", &ctx).is_ok());
         assert!(matches!(
             store.verify_chain().unwrap(),
             crate::store::ChainReport::Intact { .. }

@@ -98,6 +98,8 @@ pub struct State {
     pub quit: bool,
     /// Timestamps are stored in UTC and shown in this offset (the local one in the console).
     pub utc_offset: chrono::FixedOffset,
+    /// Who `owner:me` means; a filter that needs it is refused without it.
+    pub me: Option<String>,
 }
 
 impl State {
@@ -122,6 +124,7 @@ impl State {
             height,
             quit: false,
             utc_offset: chrono::Offset::fix(&chrono::Utc),
+            me: None,
         }
     }
 
@@ -282,7 +285,9 @@ fn filter_action(state: &mut State, action: Action) -> Vec<Effect> {
                 return Vec::new();
             };
             let text = input.text().trim().to_string();
-            if let Err(e) = query::to_sql(&text) {
+            // Whether a filter is valid depends on who asks, never on the time: any instant does.
+            let ctx = query::Context::new(chrono::DateTime::UNIX_EPOCH, state.me.clone());
+            if let Err(e) = query::to_sql(&text, &ctx) {
                 // Keep the input open on the mistake; the rows stay those of the old filter.
                 input.set_column(e.column);
                 state.error = Some(e.to_string());
