@@ -480,3 +480,33 @@ fn a_file_that_is_not_a_database_is_named_in_one_line() {
         "these are my notes, not a database\n".repeat(200)
     );
 }
+
+#[test]
+fn queries_are_read_for_the_acting_person_and_the_time_now() {
+    let env = Env::new();
+    let file = support::corpus().join("sarif/real/bandit-Vulnerable-Flask-App-b6a4f97a.sarif");
+    env.import_json(&file, "flask");
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch(
+        "UPDATE findings SET owner = 'tester' WHERE id = 1;
+         UPDATE findings SET owner = 'dana' WHERE id IN (2, 3);",
+    )
+    .unwrap();
+    drop(conn);
+    let ids = |found: Vec<Value>| -> Vec<u64> {
+        found.iter().map(|f| f["id"].as_u64().unwrap()).collect()
+    };
+    // Without --as or `me` in a config, `me` is the login name, as for recorded actions.
+    assert_eq!(ids(env.findings("owner:me")), [1]);
+    let as_dana = env.ok(&[
+        "--as", "dana", "findings", "-q", "owner:me", "--format", "json", "--sort", "id",
+    ]);
+    assert_eq!(ids(serde_json::from_str(&as_dana).unwrap()), [2, 3]);
+    let stats = env.ok(&[
+        "--as", "dana", "stats", "-q", "owner:me", "--format", "json",
+    ]);
+    assert_eq!(serde_json::from_str::<Value>(&stats).unwrap()["total"], 2);
+    // Imported just now: every finding is under a day old.
+    assert_eq!(env.findings("age<1d").len(), 18);
+    assert!(env.findings("age>=1d").is_empty());
+}
