@@ -34,6 +34,7 @@ fn bench_db() -> PathBuf {
         commit: None,
         actor: "bench".into(),
         backfill: false,
+        policy: Default::default(),
     };
     let reader = std::fs::File::open(&sarif).unwrap();
     store
@@ -65,6 +66,7 @@ fn page(store: &Store, query: &str, sort: SortKey, anchor: Anchor) -> usize {
     store
         .page(&PageRequest {
             query: query.into(),
+            context: ctx(),
             sort,
             anchor,
             limit: 50,
@@ -88,6 +90,7 @@ fn backlog(c: &mut Criterion) {
     let mid = store
         .page(&PageRequest {
             query: String::new(),
+            context: ctx(),
             sort,
             anchor: Anchor::Start,
             limit: 500_000,
@@ -121,7 +124,7 @@ fn backlog(c: &mut Criterion) {
     });
     g.sample_size(10);
     g.bench_function("count_filtered", |b| {
-        b.iter(|| black_box(store.count("sev:high status:open").unwrap()))
+        b.iter(|| black_box(store.count("sev:high status:open", &ctx()).unwrap()))
     });
     g.finish();
 }
@@ -140,7 +143,7 @@ fn first_frame(c: &mut Criterion) {
             let mut state = tui::State::new(Keymap::default(), theme, 80, 24);
             let mut pending = tui::init(&mut state);
             while let Some(effect) = pending.pop() {
-                let response = tui::worker::serve(&store, effect);
+                let response = tui::worker::serve(&store, &ctx(), effect);
                 pending.extend(tui::on_response(&mut state, response));
             }
             let mut terminal =
@@ -154,3 +157,7 @@ fn first_frame(c: &mut Criterion) {
 
 criterion_group!(benches, backlog, first_frame);
 criterion_main!(benches);
+
+fn ctx() -> lastmile::query::Context {
+    lastmile::query::Context::new(chrono::Utc::now(), None)
+}

@@ -369,7 +369,8 @@ fn audit_verify_reports_the_first_broken_link() {
         &support::corpus().join("sarif/real/bandit-pygoat-7afef1ab.sarif"),
         "pygoat",
     );
-    assert!(env.ok(&["audit", "verify"]).contains("49 events"));
+    // 48 created, the scan, and the lanes computed when the import first opened the database.
+    assert!(env.ok(&["audit", "verify"]).contains("50 events"));
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute_batch(
         "DROP TRIGGER events_no_update; UPDATE events SET reason = 'nothing to see' WHERE id = 7;",
@@ -507,13 +508,28 @@ fn triage_from_the_cli_with_an_approval_gate_and_enrichment() {
 
     // Accepting risk in the exploitable lane waits for a second person.
     let accept = [
-        "--config", cfg, "--as", "ann", "triage", &id, "--decide", "accept-risk", "--until",
-        "2099-01-01", "--control", "not deployed anywhere", "--reason", "sample project",
+        "--config",
+        cfg,
+        "--as",
+        "ann",
+        "triage",
+        &id,
+        "--decide",
+        "accept-risk",
+        "--until",
+        "2099-01-01",
+        "--control",
+        "not deployed anywhere",
+        "--reason",
+        "sample project",
     ];
     let out = env.ok(&accept);
     assert!(out.contains("waits for approval"), "{out}");
     let waiting = env.ok(&["--config", cfg, "--as", "lee", "approvals"]);
-    assert!(waiting.contains("accept-risk") && waiting.contains("ann"), "{waiting}");
+    assert!(
+        waiting.contains("accept-risk") && waiting.contains("ann"),
+        "{waiting}"
+    );
     let own = env.run(&["--config", cfg, "--as", "ann", "approve", &id]);
     assert_eq!(own.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&own.stdout).contains("your own"));
@@ -521,7 +537,9 @@ fn triage_from_the_cli_with_an_approval_gate_and_enrichment() {
     assert!(out.contains("open -> accepted_risk"), "{out}");
 
     // A decision without what it needs is refused, naming what is missing.
-    let out = env.run(&["--as", "ann", "triage", &id, "--decide", "defer", "--reason", "x"]);
+    let out = env.run(&[
+        "--as", "ann", "triage", &id, "--decide", "defer", "--reason", "x",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--until"));
 
@@ -533,8 +551,41 @@ fn triage_from_the_cli_with_an_approval_gate_and_enrichment() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("epss.csv") && err.contains("line 2"), "{err}");
-    assert_eq!(env.ok(&["findings", "--format", "json", "--limit", "1000"]), before);
+    assert_eq!(
+        env.ok(&["findings", "--format", "json", "--limit", "1000"]),
+        before
+    );
 
     let out = env.ok(&["tick"]);
     assert!(out.contains("0 expired"), "{out}");
+}
+
+#[test]
+fn queries_are_read_for_the_acting_person_and_the_time_now() {
+    let env = Env::new();
+    let file = support::corpus().join("sarif/real/bandit-Vulnerable-Flask-App-b6a4f97a.sarif");
+    env.import_json(&file, "flask");
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch(
+        "UPDATE findings SET owner = 'tester' WHERE id = 1;
+         UPDATE findings SET owner = 'dana' WHERE id IN (2, 3);",
+    )
+    .unwrap();
+    drop(conn);
+    let ids = |found: Vec<Value>| -> Vec<u64> {
+        found.iter().map(|f| f["id"].as_u64().unwrap()).collect()
+    };
+    // Without --as or `me` in a config, `me` is the login name, as for recorded actions.
+    assert_eq!(ids(env.findings("owner:me")), [1]);
+    let as_dana = env.ok(&[
+        "--as", "dana", "findings", "-q", "owner:me", "--format", "json", "--sort", "id",
+    ]);
+    assert_eq!(ids(serde_json::from_str(&as_dana).unwrap()), [2, 3]);
+    let stats = env.ok(&[
+        "--as", "dana", "stats", "-q", "owner:me", "--format", "json",
+    ]);
+    assert_eq!(serde_json::from_str::<Value>(&stats).unwrap()["total"], 2);
+    // Imported just now: every finding is under a day old.
+    assert_eq!(env.findings("age<1d").len(), 18);
+    assert!(env.findings("age>=1d").is_empty());
 }

@@ -1,11 +1,25 @@
 //! The filter language against a real database: each query in the table must select exactly
 //! the findings named, and malformed queries must point at the right column.
 
+use chrono::{DateTime, Duration, Utc};
 use lastmile::clock::FixedClock;
 use lastmile::ingest::{ImportEvent, ImportedFinding, IngestError, RunEnd, RunInfo};
-use lastmile::model::{Severity, Status};
+use lastmile::model::Severity;
+use lastmile::query::Context;
 use lastmile::store::{ImportOptions, SortKey, Store};
 use std::io::Read;
+
+/// The moment every query is read at; today is 2026-11-22.
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Queries are read as alice at `now`.
+fn ctx() -> Context {
+    Context::new(now(), Some("alice".into()))
+}
 
 /// (name, tool, severity, rule, path, cwe, title)
 const ROWS: &[(&str, &str, Severity, &str, &str, &str, &str)] = &[
@@ -112,22 +126,214 @@ fn store() -> (tempfile::TempDir, Store) {
         commit: None,
         actor: "t".into(),
         backfill: false,
+        policy: Default::default(),
     };
     store
         .import_report(&b"x"[..], rows_parser, &opts, &clock)
         .unwrap();
-    let pickle = store.list("text:Pickle", SortKey::DEFAULT, 10).unwrap()[0]
+    let pickle = store
+        .list("text:Pickle", &ctx(), SortKey::DEFAULT, 10)
+        .unwrap()[0]
         .row
         .id;
+    let ungated = lastmile::config::Config::parse(
+        "[[lanes]]\nname = \"all\"\nquery = \"\"\nsla_days = 30\n",
+        "ungated.toml",
+    )
+    .unwrap();
+    let decision = lastmile::store::DecisionRequest {
+        kind: lastmile::model::DecisionKind::FalsePositive,
+        reason: "fixture".into(),
+        until: None,
+        control: None,
+        target: None,
+    };
     store
-        .set_status(&[pickle], Status::FalsePositive, "alice", "fixture", &clock)
+        .decide(
+            &[pickle],
+            &decision,
+            "alice",
+            &lastmile::triage::policy::Policy::from_config(&ungated).unwrap(),
+            &clock,
+        )
         .unwrap();
+    triage(&store);
     (dir, store)
+}
+
+/// Triage state as later steps will write it, set directly: varied, with NULLs and mixed case.
+fn triage(store: &Store) {
+    let ago = |d: Duration| lastmile::clock::stamp(now() - d);
+    // (name, lane, owner, team, campaign, sprint, decided_by, kev, validated, reachable,
+    //  exposed, epss, epss_pct, risk, tier, first_seen, due, pending_id)
+    type Row<'a> = (
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        [i64; 4],
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<i64>,
+        String,
+        Option<&'a str>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = vec![
+        (
+            "sqli",
+            Some("critical"),
+            Some("alice"),
+            Some("payments"),
+            Some("q4-sqli"),
+            Some("2026-47"),
+            None,
+            [0, 1, 1, 1],
+            Some(0.12),
+            Some(0.9),
+            Some(82.5),
+            Some(1),
+            ago(Duration::days(100)),
+            Some("2026-11-25"),
+            None,
+        ),
+        (
+            "xss",
+            Some("high"),
+            Some("bob"),
+            Some("web"),
+            None,
+            Some("2026-47"),
+            None,
+            [0, 0, 1, 1],
+            Some(0.01),
+            Some(0.35),
+            Some(40.0),
+            Some(2),
+            ago(Duration::days(10)),
+            Some("2026-12-10"),
+            Some(7),
+        ),
+        (
+            "md5",
+            Some("high"),
+            Some("Alice"),
+            Some("payments"),
+            None,
+            None,
+            None,
+            [0, 0, 0, 0],
+            None,
+            None,
+            Some(55.0),
+            None,
+            // Exactly 30 days: 30 whole days old.
+            ago(Duration::days(30)),
+            Some("2026-11-20"),
+            None,
+        ),
+        (
+            "pickle",
+            None,
+            None,
+            None,
+            None,
+            None,
+            Some("alice"),
+            [0, 0, 0, 0],
+            None,
+            None,
+            None,
+            Some(3),
+            ago(Duration::days(400)),
+            None,
+            None,
+        ),
+        (
+            "log4j",
+            Some("Critical"),
+            Some("carol"),
+            Some("platform"),
+            Some("log4shell"),
+            None,
+            None,
+            [1, 1, 1, 1],
+            Some(0.97),
+            Some(0.999),
+            Some(99.0),
+            Some(1),
+            // One hour short of 30 days: 29 whole days old.
+            ago(Duration::days(30) - Duration::hours(1)),
+            Some("2026-11-15"),
+            None,
+        ),
+        (
+            "note",
+            None,
+            None,
+            Some("web"),
+            None,
+            None,
+            None,
+            [0, 0, 0, 0],
+            Some(0.5),
+            Some(0.5),
+            None,
+            None,
+            ago(Duration::zero()),
+            None,
+            None,
+        ),
+    ];
+    let conn = store.raw_connection();
+    for (
+        name,
+        lane,
+        owner,
+        team,
+        campaign,
+        sprint,
+        decided_by,
+        flags,
+        epss,
+        pct,
+        risk,
+        tier,
+        first_seen,
+        due,
+        pending,
+    ) in rows
+    {
+        let n = conn
+            .execute(
+                "UPDATE findings SET lane = ?2, owner = ?3, team = ?4, campaign = ?5, sprint = ?6,
+                 decided_by = ?7, kev = ?8, validated = ?9, reachable = ?10, exposed = ?11,
+                 epss = ?12, epss_pct = ?13, risk = ?14, tier = ?15, first_seen = ?16, due = ?17,
+                 pending_id = ?18
+                 WHERE fingerprint = ?1",
+                rusqlite::params![
+                    name, lane, owner, team, campaign, sprint, decided_by, flags[0], flags[1],
+                    flags[2], flags[3], epss, pct, risk, tier, first_seen, due, pending
+                ],
+            )
+            .unwrap();
+        assert_eq!(n, 1, "{name}");
+    }
+    // A finding with no location.
+    conn.execute(
+        "UPDATE findings SET path = NULL, start_line = NULL WHERE fingerprint = 'note'",
+        [],
+    )
+    .unwrap();
 }
 
 fn names(store: &Store, query: &str) -> Vec<String> {
     let mut found: Vec<String> = store
-        .list(query, SortKey::DEFAULT, 100)
+        .list(query, &ctx(), SortKey::DEFAULT, 100)
         .unwrap_or_else(|e| panic!("{query}: {e}"))
         .into_iter()
         .map(|f| f.fingerprint)
@@ -189,6 +395,87 @@ fn each_query_selects_exactly_these_findings() {
         ),
         ("-sev:high -sev:medium", &["log4j", "note"]),
         ("text:\"'; DROP TABLE findings; --\"", &[]),
+        // Negation is two-valued on the old fields too.
+        ("-cwe:79", &["log4j", "md5", "note", "pickle", "sqli"]),
+        ("line!=10", &["note", "pickle", "xss"]),
+        ("-line>10", &["log4j", "md5", "note", "sqli"]),
+        ("path:*", &["log4j", "md5", "pickle", "sqli", "xss"]),
+        ("-path:src/", &["log4j", "note", "pickle"]),
+        // Lanes: exact, case-insensitive, a list is any of them.
+        ("lane:critical", &["log4j", "sqli"]),
+        ("lane:critical,high", &["log4j", "md5", "sqli", "xss"]),
+        ("lane:crit", &[]),
+        ("lane:none", &["note", "pickle"]),
+        ("lane:high,none", &["md5", "note", "pickle", "xss"]),
+        ("-lane:critical", &["md5", "note", "pickle", "xss"]),
+        ("lane!=none", &["log4j", "md5", "sqli", "xss"]),
+        // People and plans: prefix, glob, exact, none, me.
+        ("owner:alice", &["md5", "sqli"]),
+        ("owner=alice", &["sqli"]),
+        ("owner:me", &["sqli"]),
+        ("owner!=me", &["log4j", "md5", "note", "pickle", "xss"]),
+        ("owner:none", &["note", "pickle"]),
+        ("-owner:alice", &["log4j", "note", "pickle", "xss"]),
+        ("owner:*", &["log4j", "md5", "sqli", "xss"]),
+        ("owner:[ab]*", &["sqli", "xss"]),
+        ("team:pay*", &["md5", "sqli"]),
+        ("team=web", &["note", "xss"]),
+        ("campaign:log4", &["log4j"]),
+        ("sprint:2026-47", &["sqli", "xss"]),
+        ("decided-by:me", &["pickle"]),
+        ("decided_by:none", &["log4j", "md5", "note", "sqli", "xss"]),
+        // Flags.
+        ("kev:yes", &["log4j"]),
+        ("kev:no", &["md5", "note", "pickle", "sqli", "xss"]),
+        ("kev!=true", &["md5", "note", "pickle", "sqli", "xss"]),
+        ("validated:1", &["log4j", "sqli"]),
+        ("reachable:TRUE", &["log4j", "sqli", "xss"]),
+        ("exposed:yes sev>=high", &["log4j", "sqli"]),
+        ("kev:yes OR (sev>=high exposed:yes)", &["log4j", "sqli"]),
+        // Numbers; a missing value fails every comparison and passes its negation.
+        ("epss>0.1", &["log4j", "note", "sqli"]),
+        ("epss>=50%", &["log4j", "note"]),
+        ("epss:0.5", &["note"]),
+        ("-epss>0.1", &["md5", "pickle", "xss"]),
+        ("epss-pct>=90%", &["log4j", "sqli"]),
+        ("epss-pct<0.4", &["xss"]),
+        ("risk>70", &["log4j", "sqli"]),
+        ("-risk>70", &["md5", "note", "pickle", "xss"]),
+        ("risk<=55", &["md5", "xss"]),
+        ("risk=40", &["xss"]),
+        ("risk!=40", &["log4j", "md5", "note", "pickle", "sqli"]),
+        ("tier:1", &["log4j", "sqli"]),
+        ("tier>=2", &["pickle", "xss"]),
+        ("tier!=1", &["md5", "note", "pickle", "xss"]),
+        // Age in whole days: md5 is 30 days old, log4j 29 days and 23 hours.
+        ("age>30d", &["pickle", "sqli"]),
+        ("age>=30d", &["md5", "pickle", "sqli"]),
+        ("age:30d", &["md5"]),
+        ("age=30", &["md5"]),
+        ("-age:30d", &["log4j", "note", "pickle", "sqli", "xss"]),
+        ("age<30d", &["log4j", "note", "xss"]),
+        ("age<=29d", &["log4j", "note", "xss"]),
+        ("age>2w", &["log4j", "md5", "pickle", "sqli"]),
+        ("age<1d", &["note"]),
+        // Due dates against today, 2026-11-22.
+        ("due<7d", &["log4j", "md5", "sqli"]),
+        ("due<0d", &["log4j", "md5"]),
+        ("due:overdue", &["log4j", "md5"]),
+        ("-due:overdue", &["note", "pickle", "sqli", "xss"]),
+        ("due:3d", &["sqli"]),
+        ("due<-5d", &["log4j"]),
+        ("due>=2026-12-01", &["xss"]),
+        ("due>=2026-11-20 due<=2026-11-25", &["md5", "sqli"]),
+        ("due:none", &["note", "pickle"]),
+        ("due!=none", &["log4j", "md5", "sqli", "xss"]),
+        // Pending decisions.
+        ("status:pending", &["xss"]),
+        ("is:pending,closed", &["pickle", "xss"]),
+        ("-is:pending", &["log4j", "md5", "note", "pickle", "sqli"]),
+        // The README's examples.
+        ("lane:critical due<7d -status:pending", &["log4j", "sqli"]),
+        ("kev:yes exposed:yes risk>70", &["log4j"]),
+        ("age>90d sev>=high owner:me", &["sqli"]),
     ];
     for (query, expected) in table {
         assert_eq!(names(&store, query), *expected, "query: {query}");
@@ -207,8 +494,24 @@ fn errors_name_the_column_and_the_problem() {
         ("line>ten", 6, "whole number"),
         ("(sev:high", 1, "never closed"),
         ("tool>x", 1, "not a comparison"),
+        ("age>30x", 5, "days or weeks"),
+        ("age>-3d", 5, "days or weeks"),
+        ("age>999999d", 5, "too far"),
+        ("due<2026-13-01", 5, "not a date"),
+        ("due<soon", 5, "takes a date"),
+        ("due<overdue", 1, "not a comparison"),
+        ("risk>high", 6, "needs a number"),
+        ("epss>50", 6, "probability"),
+        ("epss-pct>nan%", 10, "probability"),
+        ("tier:1.5", 6, "whole number"),
+        ("kev:maybe", 5, "yes or no"),
+        ("kev>yes", 1, "not a comparison"),
+        ("lane>critical", 1, "not a comparison"),
+        ("lane:a,,b", 6, "empty"),
+        ("sprint>1", 1, "not a comparison"),
+        ("is:pendingg", 4, "unknown status"),
     ] {
-        let err = store.count(query).expect_err(query).to_string();
+        let err = store.count(query, &ctx()).expect_err(query).to_string();
         assert!(
             err.contains(&format!("column {column}")) && err.contains(says),
             "{query}: {err}"
@@ -225,7 +528,39 @@ fn no_input_makes_the_query_language_panic() {
         '%', '_', ',', '1', '9', 'é', '✓', '\u{202e}', '\u{1b}', '\n', '\t',
     ];
     const WORDS: &[&str] = &[
-        "sev", "status", "is", "tool", "path", "cwe", "id", "line", "OR", "NOT", "high", "open",
+        "sev",
+        "status",
+        "is",
+        "tool",
+        "path",
+        "cwe",
+        "id",
+        "line",
+        "OR",
+        "NOT",
+        "high",
+        "open",
+        "lane",
+        "owner",
+        "decided-by",
+        "kev",
+        "epss",
+        "epss-pct",
+        "risk",
+        "tier",
+        "age",
+        "due",
+        "yes",
+        "none",
+        "me",
+        "overdue",
+        "pending",
+        "30d",
+        "2w",
+        "-3d",
+        "90%",
+        "0.5",
+        "2026-12-01",
     ];
     let (_dir, store) = store();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
@@ -239,10 +574,10 @@ fn no_input_makes_the_query_language_panic() {
             }
         }
         // Either an answer or an error with a column inside the query (+1 for "at the end").
-        match lastmile::query::to_sql(&q) {
+        match lastmile::query::to_sql(&q, &ctx()) {
             Ok(_) => {
                 store
-                    .count(&q)
+                    .count(&q, &ctx())
                     .unwrap_or_else(|e| panic!("{q:?} compiled but failed in SQLite: {e}"));
             }
             Err(e) => assert!(
@@ -251,4 +586,36 @@ fn no_input_makes_the_query_language_panic() {
             ),
         }
     }
+}
+
+#[test]
+fn me_must_be_known_to_be_used() {
+    let (_dir, store) = store();
+    let anonymous = Context::new(now(), None);
+    let err = store.count("owner:me", &anonymous).unwrap_err().to_string();
+    assert!(err.contains("column 7") && err.contains("--as"), "{err}");
+    assert_eq!(store.count("owner:alice", &anonymous).unwrap(), 2);
+}
+
+#[test]
+fn the_largest_queries_accepted_still_run_in_sqlite() {
+    let (_dir, store) = store();
+    // As deep and as long as the language allows, with the tests that nest deepest in SQL.
+    // 84 x 3 tests, 2 for the age range and 2 for the list: 256.
+    let terms = vec!["-risk>1 OR owner:x* epss<=0.5"; 84].join(" ");
+    let deepest = format!(
+        "{}({terms} age:3d sev:high,low){}",
+        "-(".repeat(15),
+        ")".repeat(15)
+    );
+    store.count(&deepest, &ctx()).unwrap();
+    let longer = format!("{deepest} sev:high");
+    let err = store.count(&longer, &ctx()).unwrap_err().to_string();
+    assert!(err.contains("too long"), "{err}");
+    let lanes = vec!["a"; 300].join(",");
+    let err = store
+        .count(&format!("lane:{lanes}"), &ctx())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("too long"), "{err}");
 }

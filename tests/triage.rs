@@ -45,6 +45,13 @@ fn policy(text: &str) -> Policy {
     Policy::from_config(&Config::parse(text, "policy.toml").unwrap()).unwrap()
 }
 
+fn flags(validated: Option<bool>, reachable: Option<bool>) -> lastmile::store::Flags {
+    lastmile::store::Flags {
+        validated,
+        reachable,
+    }
+}
+
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
@@ -541,14 +548,20 @@ fn flags_raise_risk_and_can_move_the_lane() {
     assert_eq!(lane.as_deref(), Some("rest"));
     assert!(
         f.store
-            .set_flags(&[id], Some(true), None, "ann", " ", &f.policy, &f.clock)
+            .set_flags(
+                &[id],
+                flags(Some(true), None),
+                "ann",
+                " ",
+                &f.policy,
+                &f.clock
+            )
             .is_err()
     );
     f.store
         .set_flags(
             &[id],
-            Some(true),
-            Some(true),
+            flags(Some(true), Some(true)),
             "ann",
             "PoC in ticket 7",
             &f.policy,

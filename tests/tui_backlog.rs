@@ -177,6 +177,27 @@ fn a_filter_pages_its_own_rows_and_a_bad_one_keeps_the_old_results() {
 }
 
 #[test]
+fn owner_me_needs_to_know_who_is_asking() {
+    let db = db_with(synthetic(300));
+    rusqlite::Connection::open(&db.path)
+        .unwrap()
+        .execute("UPDATE findings SET owner = 'alice' WHERE id <= 5", [])
+        .unwrap();
+    let mut h = Harness::new(&db, Keymap::default(), 80, 24);
+    h.key(KeyCode::Char('/'), KeyModifiers::NONE);
+    h.type_text("owner:me");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let err = h.state.error.clone().expect("a query error");
+    assert!(err.contains("column 7") && err.contains("--as"), "{err}");
+    assert!(h.state.input.is_some());
+
+    h.state.me = Some("alice".into());
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(h.state.error, None);
+    assert_eq!(h.state.total, Some(5));
+}
+
+#[test]
 fn stale_pages_from_an_older_filter_are_dropped() {
     let db = db_with(synthetic(300));
     let mut h = Harness::new(&db, Keymap::default(), 80, 24);
@@ -190,7 +211,12 @@ fn stale_pages_from_an_older_filter_are_dropped() {
         limit: 42,
         rows: h
             .store
-            .list("", lastmile::store::SortKey::DEFAULT, 42)
+            .list(
+                "",
+                &lastmile::query::Context::new(chrono::Utc::now(), None),
+                lastmile::store::SortKey::DEFAULT,
+                42,
+            )
             .unwrap()
             .into_iter()
             .map(|f| f.row)
@@ -217,7 +243,7 @@ fn the_worker_thread_serves_the_same_rows() {
     let store = lastmile::store::Store::open_reader(&db.path).unwrap();
     let counter = lastmile::store::Store::open_reader(&db.path).unwrap();
     let (tx, rx) = crossbeam_channel::unbounded();
-    let worker = lastmile::tui::worker::Worker::spawn(store, counter, move |r| {
+    let worker = lastmile::tui::worker::Worker::spawn(store, counter, system_asker(), move |r| {
         let _ = tx.send(r);
     })
     .unwrap();
@@ -279,7 +305,7 @@ fn a_newer_count_supersedes_an_older_one_without_a_stale_answer() {
     let db = db_with(synthetic(3000));
     let open = || lastmile::store::Store::open_reader(&db.path).unwrap();
     let (tx, rx) = crossbeam_channel::unbounded();
-    let worker = lastmile::tui::worker::Worker::spawn(open(), open(), move |r| {
+    let worker = lastmile::tui::worker::Worker::spawn(open(), open(), system_asker(), move |r| {
         let _ = tx.send(r);
     })
     .unwrap();
@@ -343,4 +369,8 @@ fn every_sort_field_both_ways_visits_exactly_the_sql_order_nulls_included() {
             assert_eq!(h.visible(), expected[..21], "{name}: back at the top");
         }
     }
+}
+
+fn system_asker() -> lastmile::tui::worker::Asker {
+    lastmile::tui::worker::Asker::new(std::sync::Arc::new(lastmile::clock::SystemClock), None)
 }

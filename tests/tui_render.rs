@@ -35,7 +35,8 @@ fn the_backlog_at_80x24_shows_a_header_rows_status_and_hints() {
     let screen = h.screen();
     let lines: Vec<&str> = screen.lines().collect();
     assert_eq!(lines.len(), 24);
-    for col in ["SEV", "STATUS", "ID", "REPO", "PATH:LINE", "TITLE"] {
+    // Imports assess every finding, so risk, lane and due take the room repo and path had.
+    for col in ["SEV", "STATUS", "RISK", "LANE", "DUE", "ID", "TITLE"] {
         assert!(lines[0].contains(col), "{col} missing from {:?}", lines[0]);
     }
     let rows: Vec<&&str> = lines[1..22]
@@ -226,7 +227,7 @@ fn narrow_screens_drop_low_value_columns_and_tiny_ones_do_not_panic() {
     let mut h = Harness::new(&db, Keymap::default(), 80, 24);
     let header = h.screen().lines().next().unwrap().to_string();
     assert!(
-        header.contains("TITLE") && header.contains("PATH:LINE"),
+        header.contains("TITLE") && header.contains("DUE") && header.contains("RISK"),
         "{header}"
     );
     assert!(
@@ -236,7 +237,7 @@ fn narrow_screens_drop_low_value_columns_and_tiny_ones_do_not_panic() {
     h.state.width = 60;
     let header = h.screen().lines().next().unwrap().to_string();
     assert!(
-        header.contains("STATUS") && header.contains("TITLE") && !header.contains("PATH"),
+        header.contains("DUE") && header.contains("TITLE") && !header.contains("PATH"),
         "{header}"
     );
     h.state.width = 40;

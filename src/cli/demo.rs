@@ -67,6 +67,8 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         config_path.display(),
         config.me.as_deref().unwrap_or("-")
     );
-    crate::tui::run(&db, &config)?;
+    let me = Some(ctx.actor(&config));
+    config.me = me.clone();
+    crate::tui::run(&db, &config, me)?;
     Ok(ExitCode::SUCCESS)
 }

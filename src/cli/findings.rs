@@ -52,8 +52,9 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         .sort
         .parse()
         .map_err(|e: String| eyre!("--sort: {e}"))?;
+    let config = ctx.config()?;
     let store = ctx.open_store()?;
-    let found = store.list(&args.query, sort, args.limit)?;
+    let found = store.list(&args.query, &ctx.query_context(&config), sort, args.limit)?;
     let mut out = super::output::stdout();
     match args.format {
         Format::Json => {

@@ -91,6 +91,13 @@ impl Context {
             .unwrap_or_else(|| "unknown".into())
     }
 
+    /// What a filter is read against: the time now, and `me` as the acting person, so
+    /// `decided-by:me` finds the decisions recorded under that same name.
+    pub fn query_context(&self, config: &Config) -> crate::query::Context {
+        use crate::clock::Clock;
+        crate::query::Context::new(crate::clock::SystemClock.now(), Some(self.actor(config)))
+    }
+
     pub fn open_store(&self) -> color_eyre::Result<crate::store::Store> {
         Ok(crate::store::Store::open(&self.paths.db)?)
     }
@@ -200,7 +207,7 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             config.me = Some(ctx.actor(&config));
             // Expired decisions reopen (and a changed policy recomputes) before the first frame.
             drop(ctx.open_triaged(&config, &ctx.actor(&config))?);
-            crate::tui::run(&ctx.paths.db, &config)?;
+            crate::tui::run(&ctx.paths.db, &config, config.me.clone())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Import(args)) => import::run(&ctx, args),

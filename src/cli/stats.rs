@@ -13,8 +13,9 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
+    let config = ctx.config()?;
     let store = ctx.open_store()?;
-    let stats = store.stats(&args.query)?;
+    let stats = store.stats(&args.query, &ctx.query_context(&config))?;
     let mut out = super::output::stdout();
     let groups = [
         ("severity", &stats.by_severity),

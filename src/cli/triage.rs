@@ -6,7 +6,7 @@ use super::output::{self, Format};
 use crate::clock::SystemClock;
 use crate::model::DecisionKind;
 use crate::sanitize;
-use crate::store::{DecisionFilter, DecisionRequest, DecisionResult, Outcome};
+use crate::store::{DecisionFilter, DecisionRequest, DecisionResult, Flags, Outcome};
 use chrono::NaiveDate;
 use color_eyre::eyre::bail;
 use std::io::Write;
@@ -147,7 +147,7 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     let (mut store, policy) = ctx.open_triaged(&config, &actor)?;
     let mut ids = args.ids.clone();
     if let Some(q) = &args.query {
-        ids.extend(store.ids_matching(q)?);
+        ids.extend(store.ids_matching(q, &ctx.query_context(&config))?);
     }
     ids.sort_unstable();
     ids.dedup();
@@ -158,8 +158,10 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     if args.validated.is_some() || args.reachable.is_some() {
         let changed = store.set_flags(
             &ids,
-            args.validated,
-            args.reachable,
+            Flags {
+                validated: args.validated,
+                reachable: args.reachable,
+            },
             &actor,
             &reason,
             &policy,

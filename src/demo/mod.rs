@@ -239,7 +239,10 @@ fn decide(
     now: DateTime<Utc>,
     rng: &mut ChaCha8Rng,
 ) -> Result<(), StoreError> {
-    let open = store.ids_matching("status:open -repo:untrusted-input")?;
+    let open = store.ids_matching(
+        "status:open -repo:untrusted-input",
+        &crate::query::Context::new(now, None),
+    )?;
     let mut taken = std::collections::HashSet::new();
     for (kind, share, actor, days, reasons) in DECISIONS {
         let picks: Vec<i64> = open
@@ -352,7 +355,8 @@ mod tests {
         let s = build(&db, now, 42).unwrap();
         assert!(s.findings > 2000, "{s:?}");
         let store = Store::open(&db).unwrap();
-        let stats = store.stats("").unwrap();
+        let ctx = crate::query::Context::new(now, None);
+        let stats = store.stats("", &ctx).unwrap();
         assert!(stats.by_repo.len() >= 6, "{stats:?}");
         assert!(stats.by_tool.len() >= 5, "{stats:?}");
         let statuses: Vec<_> = stats.by_status.iter().map(|(s, _)| s.as_str()).collect();
@@ -368,7 +372,7 @@ mod tests {
                 "{expected} missing: {statuses:?}"
             );
         }
-        assert!(store.count("status:open path:src/admin*").is_ok());
+        assert!(store.count("status:open path:src/admin*", &ctx).is_ok());
         assert!(matches!(
             store.verify_chain().unwrap(),
             crate::store::ChainReport::Intact { .. }

@@ -1,6 +1,11 @@
-use super::QueryError;
-use super::parse::{Expr, Op, Term};
-use crate::model::{Severity, Status};
+//! The lowered query as a SQL `WHERE` fragment over `findings`. Values are always bound
+//! parameters; only column names and operators reach the SQL text.
+
+use super::lower::{FlagCol, IntCol, Node, RealCol, TextCol, like_escape, lower, status_bit};
+use super::parse::Expr;
+use super::values::Cmp;
+use super::{Context, QueryError};
+use crate::model::Status;
 use rusqlite::types::Value;
 
 /// A `WHERE` fragment over the `findings` table and the values bound to its `?` placeholders.
@@ -10,41 +15,100 @@ pub struct Compiled {
     pub params: Vec<Value>,
 }
 
-/// The fields a term may name, with their aliases; shown when a field is unknown.
-pub const FIELDS: &[&str] = &[
-    "severity (sev)",
-    "status (is)",
-    "tool",
-    "rule",
-    "repo",
-    "path",
-    "cwe",
-    "cve",
-    "id",
-    "line",
-    "text",
-];
-
-pub fn compile(expr: &Expr) -> Result<Compiled, QueryError> {
+pub fn compile(expr: &Expr, ctx: &Context) -> Result<Compiled, QueryError> {
+    let node = lower(expr, ctx)?;
     let mut c = Compiled {
         sql: String::new(),
         params: Vec::new(),
     };
-    emit(expr, &mut c)?;
+    emit(&node, &mut c);
     Ok(c)
 }
 
-fn emit(expr: &Expr, c: &mut Compiled) -> Result<(), QueryError> {
-    match expr {
-        Expr::All => c.sql.push('1'),
-        Expr::Term(t) => term(t, c)?,
-        Expr::Not(inner) => {
+impl IntCol {
+    fn sql(self) -> &'static str {
+        match self {
+            IntCol::Severity => "severity",
+            IntCol::Id => "id",
+            IntCol::Line => "start_line",
+            IntCol::Tier => "tier",
+        }
+    }
+}
+
+impl RealCol {
+    fn sql(self) -> &'static str {
+        match self {
+            RealCol::Epss => "epss",
+            RealCol::EpssPct => "epss_pct",
+            RealCol::Risk => "risk",
+        }
+    }
+}
+
+impl FlagCol {
+    fn sql(self) -> &'static str {
+        match self {
+            FlagCol::Kev => "kev",
+            FlagCol::Validated => "validated",
+            FlagCol::Reachable => "reachable",
+            FlagCol::Exposed => "exposed",
+        }
+    }
+}
+
+impl TextCol {
+    fn sql(self) -> &'static str {
+        match self {
+            TextCol::Tool => "tool",
+            TextCol::Rule => "rule",
+            TextCol::Repo => "repo",
+            TextCol::Path => "path",
+            TextCol::Cwe => "cwe",
+            TextCol::Cve => "cve",
+            TextCol::Lane => "lane",
+            TextCol::Owner => "owner",
+            TextCol::Team => "team",
+            TextCol::Campaign => "campaign",
+            TextCol::Sprint => "sprint",
+            TextCol::DecidedBy => "decided_by",
+            TextCol::FirstSeen => "first_seen",
+            TextCol::Due => "due",
+        }
+    }
+}
+
+fn op(cmp: Cmp) -> &'static str {
+    match cmp {
+        Cmp::Eq => "=",
+        Cmp::Lt => "<",
+        Cmp::Le => "<=",
+        Cmp::Gt => ">",
+        Cmp::Ge => ">=",
+    }
+}
+
+/// A test on a column that may be NULL: `NULL AND 0` is 0, so the whole is never NULL and
+/// `NOT` of it holds for the findings without a value (as in the matcher). The plain
+/// comparison stays visible to the planner, which can use an index for it.
+fn guarded(c: &mut Compiled, nullable: bool, col: &str, test: &str) {
+    if nullable {
+        c.sql.push_str(&format!("({col} IS NOT NULL AND {test})"));
+    } else {
+        c.sql.push_str(test);
+    }
+}
+
+fn emit(node: &Node, c: &mut Compiled) {
+    match node {
+        Node::True => c.sql.push('1'),
+        Node::Not(inner) => {
             c.sql.push_str("NOT (");
-            emit(inner, c)?;
+            emit(inner, c);
             c.sql.push(')');
         }
-        Expr::And(parts) | Expr::Or(parts) => {
-            let joiner = if matches!(expr, Expr::And(_)) {
+        Node::And(parts) | Node::Or(parts) => {
+            let joiner = if matches!(node, Node::And(_)) {
                 " AND "
             } else {
                 " OR "
@@ -54,186 +118,67 @@ fn emit(expr: &Expr, c: &mut Compiled) -> Result<(), QueryError> {
                 if i > 0 {
                     c.sql.push_str(joiner);
                 }
-                emit(p, c)?;
+                emit(p, c);
             }
             c.sql.push(')');
         }
-    }
-    Ok(())
-}
-
-fn err(column: usize, message: impl Into<String>) -> QueryError {
-    QueryError {
-        column,
-        message: message.into(),
-    }
-}
-
-fn cmp_sql(op: Op) -> &'static str {
-    match op {
-        Op::Match | Op::Eq => "=",
-        Op::Ne => "!=",
-        Op::Lt => "<",
-        Op::Le => "<=",
-        Op::Gt => ">",
-        Op::Ge => ">=",
-    }
-}
-
-/// `%` and `_` in user text are literal, not wildcards.
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
-fn has_glob(s: &str) -> bool {
-    s.contains(['*', '?', '['])
-}
-
-fn term(t: &Term, c: &mut Compiled) -> Result<(), QueryError> {
-    let Some(field) = t.field.as_deref() else {
-        return text(t, c);
-    };
-    let only_match = |t: &Term| -> Result<(), QueryError> {
-        if matches!(t.op, Op::Match | Op::Eq | Op::Ne) {
-            Ok(())
-        } else {
-            Err(err(
-                t.column,
-                format!("'{field}' takes ':' (or '=' / '!='), not a comparison"),
-            ))
+        Node::Int(col, cmp, v) => {
+            let test = format!("{} {} ?", col.sql(), op(*cmp));
+            guarded(c, col.nullable(), col.sql(), &test);
+            c.params.push(Value::Integer(*v));
         }
-    };
-    match field {
-        "severity" | "sev" => {
-            let values: Result<Vec<Severity>, _> = t.value.split(',').map(str::parse).collect();
-            let values = values.map_err(|m| err(t.value_column, m))?;
-            if values.len() > 1 {
-                only_match(t)?;
-                in_list(
-                    c,
-                    "severity",
-                    t.op == Op::Ne,
-                    values.iter().map(|s| Value::Integer(s.rank())),
-                );
-            } else {
-                c.sql.push_str(&format!("severity {} ?", cmp_sql(t.op)));
-                c.params.push(Value::Integer(values[0].rank()));
-            }
+        Node::Real(col, cmp, v) => {
+            let test = format!("{} {} ?", col.sql(), op(*cmp));
+            guarded(c, true, col.sql(), &test);
+            c.params.push(Value::Real(*v));
         }
-        "status" | "is" => {
-            only_match(t)?;
-            let mut statuses = Vec::new();
-            for v in t.value.split(',') {
-                match v.to_ascii_lowercase().as_str() {
-                    "active" | "unresolved" => {
-                        statuses.extend(Status::ALL.into_iter().filter(|s| s.is_active()))
-                    }
-                    "closed" | "resolved" => {
-                        statuses.extend(Status::ALL.into_iter().filter(|s| !s.is_active()))
-                    }
-                    other => statuses.push(
-                        other
-                            .parse::<Status>()
-                            .map_err(|m| err(t.value_column, m))?,
-                    ),
-                }
-            }
-            in_list(
-                c,
-                "status",
-                t.op == Op::Ne,
-                statuses.iter().map(|s| Value::Text(s.as_str().into())),
-            );
+        Node::Text(col, cmp, v) => {
+            let test = format!("{} {} ?", col.sql(), op(*cmp));
+            guarded(c, col.nullable(), col.sql(), &test);
+            c.params.push(Value::Text(v.to_string()));
         }
-        "tool" => prefix_or_glob(t, c, "tool")?,
-        "rule" => prefix_or_glob(t, c, "rule")?,
-        "repo" => prefix_or_glob(t, c, "repo")?,
-        "path" => prefix_or_glob(t, c, "path")?,
-        "cwe" | "cve" => {
-            only_match(t)?;
-            let mut v = t.value.to_ascii_uppercase();
-            if field == "cwe" && !v.starts_with("CWE-") {
-                v = format!("CWE-{v}");
-            }
-            // Stored as a comma-separated list: match a whole element.
-            let neg = if t.op == Op::Ne { "NOT " } else { "" };
+        Node::IsNull(col) => c.sql.push_str(&format!("{} IS NULL", col.sql())),
+        Node::Flag(col, yes) => {
+            let test = if *yes { "!= 0" } else { "= 0" };
+            c.sql.push_str(&format!("{} {test}", col.sql()));
+        }
+        Node::Like(col, pattern) => {
+            let test = format!("{} LIKE ? ESCAPE '\\'", col.sql());
+            guarded(c, col.nullable(), col.sql(), &test);
+            c.params.push(Value::Text(pattern.to_string()));
+        }
+        Node::Glob(col, pattern) => {
+            let test = format!("{} GLOB ?", col.sql());
+            guarded(c, col.nullable(), col.sql(), &test);
+            c.params.push(Value::Text(pattern.to_string()));
+        }
+        Node::Search(pattern) => {
+            // One bound value serves all four columns, so number it explicitly; later plain
+            // `?`s continue after the highest number used, as SQLite defines.
+            let n = c.params.len() + 1;
             c.sql.push_str(&format!(
-                "{neg}(',' || IFNULL({field}, '') || ',') LIKE ? ESCAPE '\\'"
+                "(title LIKE ?{n} ESCAPE '\\' OR message LIKE ?{n} ESCAPE '\\' OR rule LIKE ?{n} ESCAPE '\\' OR IFNULL(path, '') LIKE ?{n} ESCAPE '\\')"
+            ));
+            c.params.push(Value::Text(pattern.to_string()));
+        }
+        Node::Element(col, needle) => {
+            c.sql.push_str(&format!(
+                "(',' || IFNULL({}, '') || ',') LIKE ? ESCAPE '\\'",
+                col.sql()
             ));
             c.params
-                .push(Value::Text(format!("%,{},%", like_escape(&v))));
+                .push(Value::Text(format!("%{}%", like_escape(needle))));
         }
-        "id" | "line" => {
-            let n: i64 = t.value.parse().map_err(|_| {
-                err(
-                    t.value_column,
-                    format!("'{field}' needs a whole number, not '{}'", t.value),
-                )
-            })?;
-            let col = if field == "id" { "id" } else { "start_line" };
-            c.sql.push_str(&format!("{col} {} ?", cmp_sql(t.op)));
-            c.params.push(Value::Integer(n));
-        }
-        "text" => text(t, c)?,
-        other => {
-            return Err(err(
-                t.column,
-                format!("unknown field '{other}' (fields: {})", FIELDS.join(", ")),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn in_list(c: &mut Compiled, col: &str, negate: bool, values: impl Iterator<Item = Value>) {
-    let values: Vec<Value> = values.collect();
-    let marks = vec!["?"; values.len()].join(",");
-    let not = if negate { "NOT " } else { "" };
-    c.sql.push_str(&format!("{col} {not}IN ({marks})"));
-    c.params.extend(values);
-}
-
-/// `field:abc` is a case-insensitive prefix match; with `*`, `?` or `[...]` it is a glob;
-/// `field=abc` is exact.
-fn prefix_or_glob(t: &Term, c: &mut Compiled, col: &str) -> Result<(), QueryError> {
-    let neg = if t.op == Op::Ne { "NOT " } else { "" };
-    match t.op {
-        Op::Eq | Op::Ne if !has_glob(&t.value) => {
-            c.sql.push_str(&format!("{neg}IFNULL({col}, '') = ?"));
-            c.params.push(Value::Text(t.value.clone()));
-        }
-        Op::Match | Op::Eq | Op::Ne if has_glob(&t.value) => {
-            c.sql.push_str(&format!("{neg}IFNULL({col}, '') GLOB ?"));
-            c.params.push(Value::Text(t.value.clone()));
-        }
-        Op::Match => {
-            c.sql.push_str(&format!("{col} LIKE ? ESCAPE '\\'"));
+        Node::Status(mask) => {
+            let statuses: Vec<Status> = Status::ALL
+                .into_iter()
+                .filter(|s| mask & status_bit(*s) != 0)
+                .collect();
+            let marks = vec!["?"; statuses.len()].join(",");
+            c.sql.push_str(&format!("status IN ({marks})"));
             c.params
-                .push(Value::Text(format!("{}%", like_escape(&t.value))));
+                .extend(statuses.iter().map(|s| Value::Text(s.as_str().to_string())));
         }
-        _ => {
-            return Err(err(
-                t.column,
-                format!("'{col}' takes ':' or '=', not a comparison"),
-            ));
-        }
+        Node::Pending => c.sql.push_str("pending_id IS NOT NULL"),
     }
-    Ok(())
-}
-
-fn text(t: &Term, c: &mut Compiled) -> Result<(), QueryError> {
-    if !matches!(t.op, Op::Match | Op::Eq) {
-        return Err(err(t.column, "text takes ':'"));
-    }
-    // One bound value serves all four columns, so number it explicitly; later plain `?`s
-    // continue after the highest number used, as SQLite defines.
-    let n = c.params.len() + 1;
-    c.sql.push_str(&format!(
-        "(title LIKE ?{n} ESCAPE '\\' OR message LIKE ?{n} ESCAPE '\\' OR rule LIKE ?{n} ESCAPE '\\' OR IFNULL(path, '') LIKE ?{n} ESCAPE '\\')"
-    ));
-    c.params
-        .push(Value::Text(format!("%{}%", like_escape(&t.value))));
-    Ok(())
 }

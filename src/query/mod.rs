@@ -2,13 +2,22 @@
 //!
 //! `sev:high status:open tool:semgrep "sql injection" -path:tests/* (repo:api OR repo:web)`
 //! Terms side by side are ANDed; `OR` binds looser; `-` or `NOT` negates; parentheses group.
-//! Compiled to a SQL `WHERE` fragment with bound parameters: values never reach the SQL text.
+//! Compiled to a SQL `WHERE` fragment with bound parameters (values never reach the SQL text),
+//! or to a `Matcher` that tests findings in memory with the same meaning. Both start from one
+//! lowering (lower.rs, values.rs) where every value is parsed once.
 
 mod compile;
+mod eval;
+mod fields;
+mod lower;
 mod parse;
+mod pattern;
 mod record;
+mod values;
 
 pub use compile::{Compiled, compile};
+pub use eval::Matcher;
+pub use fields::FIELDS;
 pub use parse::{Expr, Op, Term, parse};
 pub use record::{Context, Record};
 
@@ -28,6 +37,6 @@ impl fmt::Display for QueryError {
 }
 
 /// Parses and compiles in one go.
-pub fn to_sql(query: &str) -> Result<Compiled, QueryError> {
-    compile(&parse(query)?)
+pub fn to_sql(query: &str, ctx: &Context) -> Result<Compiled, QueryError> {
+    compile(&parse(query)?, ctx)
 }

@@ -1,4 +1,5 @@
 use super::QueryError;
+use super::fields::Field;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -46,6 +47,32 @@ pub enum Expr {
     Or(Vec<Expr>),
 }
 
+impl Expr {
+    /// The canonical names of the fields the query uses, each once, in order of appearance;
+    /// a bare word counts as `text`, an unknown field as written.
+    pub fn fields(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match e {
+                Expr::All => {}
+                Expr::Term(t) => {
+                    let name = match t.field.as_deref() {
+                        None => "text",
+                        Some(f) => Field::from_name(f).map(Field::name).unwrap_or(f),
+                    };
+                    if !out.iter().any(|n| n == name) {
+                        out.push(name.to_string());
+                    }
+                }
+                Expr::Not(inner) => stack.push(inner),
+                Expr::And(parts) | Expr::Or(parts) => stack.extend(parts.iter().rev()),
+            }
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tok {
     LParen,
@@ -62,6 +89,7 @@ pub fn parse(input: &str) -> Result<Expr, QueryError> {
         toks,
         pos: 0,
         end_col: input.chars().count() + 1,
+        depth: 0,
     };
     if p.toks.is_empty() {
         return Ok(Expr::All);
@@ -81,10 +109,16 @@ pub fn parse(input: &str) -> Result<Expr, QueryError> {
     Ok(e)
 }
 
+/// Parentheses and NOTs inside each other. Bounds the recursion here and in every evaluator
+/// (a hostile query must not overflow the stack), and keeps the SQL far below SQLite's
+/// expression depth limit of 1000.
+const MAX_DEPTH: usize = 32;
+
 struct Parser {
     toks: Vec<(Tok, usize)>,
     pos: usize,
     end_col: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -130,13 +164,28 @@ impl Parser {
         }
     }
 
+    fn deeper(&mut self) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(QueryError {
+                column: self.col(),
+                message: format!("nested too deeply (at most {MAX_DEPTH} parentheses and NOTs)"),
+            });
+        }
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Expr, QueryError> {
         match self.peek() {
             Some(Tok::Not) => {
+                self.deeper()?;
                 self.pos += 1;
-                Ok(Expr::Not(Box::new(self.unary()?)))
+                let e = Expr::Not(Box::new(self.unary()?));
+                self.depth -= 1;
+                Ok(e)
             }
             Some(Tok::LParen) => {
+                self.deeper()?;
                 let open = self.col();
                 self.pos += 1;
                 let e = self.or()?;
@@ -147,6 +196,7 @@ impl Parser {
                     });
                 }
                 self.pos += 1;
+                self.depth -= 1;
                 Ok(e)
             }
             Some(Tok::Term(t)) => {
@@ -318,11 +368,26 @@ mod tests {
     }
 
     #[test]
+    fn fields_are_canonical_and_listed_once() {
+        let e =
+            parse("sev:high (is:open OR lane:x) -Decided_By:me word severity>low frob:1").unwrap();
+        assert_eq!(
+            e.fields(),
+            ["severity", "status", "lane", "decided-by", "text", "frob"]
+        );
+        assert!(parse("").unwrap().fields().is_empty());
+    }
+
+    #[test]
     fn errors_point_at_the_column() {
         assert_eq!(parse("sev:high (tool:x").unwrap_err().column, 10);
         assert_eq!(parse("a )").unwrap_err().column, 3);
         assert_eq!(parse("title:\"open").unwrap_err().column, 7);
         assert_eq!(parse("sev: x").unwrap_err().column, 5);
         assert_eq!(parse("a OR").unwrap_err().column, 5);
+        let deep = format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(parse(&deep).unwrap_err().column, 33);
+        assert_eq!(parse(&"-".repeat(100_000)).unwrap_err().column, 33);
+        assert!(parse(&format!("{}x{}", "(-".repeat(16), ")".repeat(16))).is_ok());
     }
 }

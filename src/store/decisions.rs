@@ -70,6 +70,15 @@ pub struct DecisionRow {
     pub severity: Severity,
 }
 
+/// Flags a person sets on findings; `None` leaves a flag as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// An exploit was validated.
+    pub validated: Option<bool>,
+    /// The vulnerable code is reachable.
+    pub reachable: Option<bool>,
+}
+
 /// Which decisions to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecisionFilter<'a> {
@@ -480,8 +489,12 @@ impl Store {
     }
 
     /// The ids of every finding a query matches, for acting on them in bulk.
-    pub fn ids_matching(&self, query: &str) -> Result<Vec<i64>, StoreError> {
-        let crate::query::Compiled { sql, params } = crate::query::to_sql(query)?;
+    pub fn ids_matching(
+        &self,
+        query: &str,
+        ctx: &crate::query::Context,
+    ) -> Result<Vec<i64>, StoreError> {
+        let crate::query::Compiled { sql, params } = crate::query::to_sql(query, ctx)?;
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT id FROM findings WHERE {sql} ORDER BY id"))?;
@@ -496,8 +509,7 @@ impl Store {
     pub fn set_flags(
         &mut self,
         ids: &[i64],
-        validated: Option<bool>,
-        reachable: Option<bool>,
+        flags: Flags,
         actor: &str,
         reason: &str,
         policy: &Policy,
@@ -521,7 +533,7 @@ impl Store {
                 )
                 .optional()?
                 .ok_or_else(|| StoreError::Invalid(format!("no finding with id {id}")))?;
-            let (nv, nr) = (validated.unwrap_or(v), reachable.unwrap_or(r));
+            let (nv, nr) = (flags.validated.unwrap_or(v), flags.reachable.unwrap_or(r));
             if (nv, nr) == (v, r) {
                 continue;
             }

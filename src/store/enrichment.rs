@@ -93,6 +93,9 @@ pub struct EnrichReport {
     pub changed: Vec<i64>,
 }
 
+/// A finding's id, CVEs, and exploitability as stored: kev, kev_due, epss, epss_pct.
+type StoredExploit = (i64, String, bool, Option<String>, Option<f64>, Option<f64>);
+
 /// The KEV or EPSS rows to load, already parsed.
 pub enum Source<'a> {
     Kev(&'a crate::enrich::kev::KevCatalog),
@@ -168,7 +171,7 @@ impl Store {
             let mut stmt = txn.prepare(
                 "SELECT id, cve, kev, kev_due, epss, epss_pct FROM findings WHERE cve IS NOT NULL",
             )?;
-            let rows: Vec<(i64, String, bool, Option<String>, Option<f64>, Option<f64>)> = stmt
+            let rows: Vec<StoredExploit> = stmt
                 .query_map([], |r| {
                     Ok((
                         r.get(0)?,

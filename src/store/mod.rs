@@ -10,7 +10,7 @@ mod migrations;
 mod queries;
 mod triage;
 
-pub use decisions::{DecisionFilter, DecisionRequest, DecisionResult, DecisionRow, Outcome};
+pub use decisions::{DecisionFilter, DecisionRequest, DecisionResult, DecisionRow, Flags, Outcome};
 pub use enrichment::{EnrichReport, Source as EnrichSource};
 pub use events::ChainReport;
 pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary, file_digest};

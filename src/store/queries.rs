@@ -3,7 +3,7 @@
 
 use super::{Store, StoreError};
 use crate::model::{Finding, FindingRow, Severity, Status};
-use crate::query::{self, Compiled};
+use crate::query::{self, Compiled, Context};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params_from_iter};
 use std::collections::BTreeMap;
@@ -199,6 +199,8 @@ pub enum Anchor {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageRequest {
     pub query: String,
+    /// The time and person the query is read for (`age`, `due`, `owner:me`).
+    pub context: Context,
     pub sort: SortKey,
     pub anchor: Anchor,
     pub limit: usize,
@@ -314,7 +316,7 @@ impl Store {
         columns: &str,
         read: fn(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>, StoreError> {
-        let filter = query::to_sql(&req.query)?;
+        let filter = query::to_sql(&req.query, &req.context)?;
         let field = req.sort.field;
         // Walking backwards (towards the start) reads in reverse order, then flips.
         let backwards = matches!(req.anchor, Anchor::End | Anchor::Before(_));
@@ -407,11 +409,13 @@ impl Store {
     pub fn list(
         &self,
         query: &str,
+        ctx: &Context,
         sort: SortKey,
         limit: usize,
     ) -> Result<Vec<Finding>, StoreError> {
         let req = PageRequest {
             query: query.to_string(),
+            context: ctx.clone(),
             sort,
             anchor: Anchor::Start,
             limit,
@@ -420,8 +424,8 @@ impl Store {
     }
 
     /// How many findings match a query (a scan over the matches: keep it off the UI thread).
-    pub fn count(&self, query: &str) -> Result<u64, StoreError> {
-        let Compiled { sql, params } = query::to_sql(query)?;
+    pub fn count(&self, query: &str, ctx: &Context) -> Result<u64, StoreError> {
+        let Compiled { sql, params } = query::to_sql(query, ctx)?;
         let n: i64 = self.conn.query_row(
             &format!("SELECT COUNT(*) FROM findings WHERE {sql}"),
             params_from_iter(params),
@@ -448,8 +452,8 @@ impl Store {
         Ok(c)
     }
 
-    pub fn stats(&self, query: &str) -> Result<Stats, StoreError> {
-        let Compiled { sql, params } = query::to_sql(query)?;
+    pub fn stats(&self, query: &str, ctx: &Context) -> Result<Stats, StoreError> {
+        let Compiled { sql, params } = query::to_sql(query, ctx)?;
         let group = |col: &str| -> Result<Vec<(String, u64)>, StoreError> {
             let mut stmt = self.conn.prepare(&format!(
                 "SELECT {col}, COUNT(*) FROM findings WHERE {sql} GROUP BY 1 ORDER BY 2 DESC, 1"

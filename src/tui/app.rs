@@ -74,6 +74,8 @@ pub struct State {
     /// The day deadlines are measured against; None shows due dates as stored, without SLA
     /// state. The console sets it before every draw.
     pub today: Option<NaiveDate>,
+    /// Who `owner:me` means; a filter that needs it is refused without it.
+    pub me: Option<String>,
 }
 
 impl State {
@@ -102,6 +104,7 @@ impl State {
             quit: false,
             utc_offset: chrono::Offset::fix(&chrono::Utc),
             today: None,
+            me: None,
         }
     }
 
@@ -322,7 +325,9 @@ fn filter_action(state: &mut State, action: Action) -> Vec<Effect> {
                 return Vec::new();
             };
             let text = p.editor.text().trim().to_string();
-            if let Err(e) = query::to_sql(&text) {
+            // Whether a filter is valid depends on who asks, never on the time: any instant does.
+            let ctx = query::Context::new(chrono::DateTime::UNIX_EPOCH, state.me.clone());
+            if let Err(e) = query::to_sql(&text, &ctx) {
                 // Keep the input open on the mistake; the rows stay those of the old filter.
                 p.editor.set_column(e.column);
                 state.error = Some(e.to_string());

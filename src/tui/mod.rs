@@ -36,7 +36,8 @@ use tokio::sync::mpsc;
 use worker::Worker;
 
 /// Opens the console on the database at `db`.
-pub fn run(db: &Path, config: &Config) -> color_eyre::Result<()> {
+/// `me` is who `owner:me` and `decided-by:me` mean.
+pub fn run(db: &Path, config: &Config, me: Option<String>) -> color_eyre::Result<()> {
     let keymap = Keymap::with_overrides(&config.keys_plain()).map_err(|errors| {
         let lines: Vec<String> = errors
             .iter()
@@ -49,7 +50,8 @@ pub fn run(db: &Path, config: &Config) -> color_eyre::Result<()> {
     // Counts get their own connection: a count over a million rows must not hold up scrolling.
     let counter = open_reader(db)?;
     let (reply_tx, replies) = mpsc::unbounded_channel();
-    let worker = Worker::spawn(store, counter, move |r| {
+    let asker = worker::Asker::new(std::sync::Arc::new(crate::clock::SystemClock), me.clone());
+    let worker = Worker::spawn(store, counter, asker, move |r| {
         // The console may already be closing; then nobody needs the answer.
         let _ = reply_tx.send(r);
     })
@@ -70,6 +72,7 @@ pub fn run(db: &Path, config: &Config) -> color_eyre::Result<()> {
     let views: Vec<crate::config::View> =
         config.views.iter().map(|v| v.get_ref().clone()).collect();
     state.set_views(&views);
+    state.me = me;
     runtime.block_on(event_loop(&mut terminal, &mut state, &worker, replies))
 }
 

@@ -4,9 +4,30 @@
 //! interrupted, so typing a new filter never waits behind the old one's count.
 
 use super::app::{DetailData, Effect, Failed, Response};
+use crate::clock::Clock;
+use crate::query::Context;
 use crate::store::{PageRequest, Store};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Who the console's filters are read for (`owner:me`) and the clock that dates each request
+/// (`age`, `due`): a request is answered for the moment it is served.
+#[derive(Clone)]
+pub struct Asker {
+    pub clock: Arc<dyn Clock>,
+    pub me: Option<String>,
+}
+
+impl Asker {
+    pub fn new(clock: Arc<dyn Clock>, me: Option<String>) -> Asker {
+        Asker { clock, me }
+    }
+
+    pub fn context(&self) -> Context {
+        Context::new(self.clock.now(), self.me.clone())
+    }
+}
 
 pub struct Worker {
     tx: Sender<Effect>,
@@ -19,19 +40,21 @@ impl Worker {
     pub fn spawn(
         store: Store,
         counter: Store,
+        asker: Asker,
         reply: impl Fn(Response) + Send + Sync + 'static,
     ) -> std::io::Result<Worker> {
-        let reply = std::sync::Arc::new(reply);
+        let reply = Arc::new(reply);
         let (tx, rx) = unbounded();
         let r = reply.clone();
+        let a = asker.clone();
         std::thread::Builder::new()
             .name("lastmile-db".into())
-            .spawn(move || serve_loop(&store, &rx, &*r))?;
+            .spawn(move || serve_loop(&store, &a, &rx, &*r))?;
         let (counts, count_rx) = unbounded();
         let interrupt_count = counter.interrupt_handle();
         std::thread::Builder::new()
             .name("lastmile-count".into())
-            .spawn(move || count_loop(&counter, &count_rx, &*reply))?;
+            .spawn(move || count_loop(&counter, &asker, &count_rx, &*reply))?;
         Ok(Worker {
             tx,
             counts,
@@ -50,7 +73,7 @@ impl Worker {
     }
 }
 
-fn count_loop(store: &Store, rx: &Receiver<Effect>, reply: &dyn Fn(Response)) {
+fn count_loop(store: &Store, asker: &Asker, rx: &Receiver<Effect>, reply: &dyn Fn(Response)) {
     while let Ok(mut effect) = rx.recv() {
         // Only the newest count matters.
         if let Some(newer) = rx.try_iter().last() {
@@ -59,10 +82,11 @@ fn count_loop(store: &Store, rx: &Receiver<Effect>, reply: &dyn Fn(Response)) {
         let Effect::Count { generation, query } = effect else {
             continue;
         };
-        let mut total = count(store, &query);
+        let ctx = asker.context();
+        let mut total = count(store, &ctx, &query);
         if total.as_ref().is_err_and(|e| e.is_interrupted()) && rx.is_empty() {
             // Interrupted as it started, with nothing newer queued: this count is current.
-            total = count(store, &query);
+            total = count(store, &ctx, &query);
         }
         match total {
             Err(e) if e.is_interrupted() => {}
@@ -72,15 +96,15 @@ fn count_loop(store: &Store, rx: &Receiver<Effect>, reply: &dyn Fn(Response)) {
     }
 }
 
-fn count(store: &Store, query: &str) -> Result<u64, crate::store::StoreError> {
+fn count(store: &Store, ctx: &Context, query: &str) -> Result<u64, crate::store::StoreError> {
     if query.trim().is_empty() {
         store.counts().map(|c| c.total)
     } else {
-        store.count(query)
+        store.count(query, ctx)
     }
 }
 
-fn serve_loop(store: &Store, rx: &Receiver<Effect>, reply: &dyn Fn(Response)) {
+fn serve_loop(store: &Store, asker: &Asker, rx: &Receiver<Effect>, reply: &dyn Fn(Response)) {
     let mut queue: VecDeque<Effect> = VecDeque::new();
     loop {
         if queue.is_empty() {
@@ -93,7 +117,7 @@ fn serve_loop(store: &Store, rx: &Receiver<Effect>, reply: &dyn Fn(Response)) {
         queue.extend(rx.try_iter());
         queue = coalesce(queue);
         if let Some(effect) = queue.pop_front() {
-            reply(serve(store, effect));
+            reply(serve(store, &asker.context(), effect));
         }
     }
 }
@@ -131,12 +155,13 @@ pub fn coalesce(queue: VecDeque<Effect>) -> VecDeque<Effect> {
     pages
 }
 
-/// Answers one request from the store.
-pub fn serve(store: &Store, effect: Effect) -> Response {
+/// Answers one request from the store, reading its filter for `ctx`.
+pub fn serve(store: &Store, ctx: &Context, effect: Effect) -> Response {
     match effect {
         Effect::Page { fetch, query, sort } => {
             let req = PageRequest {
                 query,
+                context: ctx.clone(),
                 sort,
                 anchor: fetch.anchor(),
                 limit: fetch.limit,
@@ -156,7 +181,7 @@ pub fn serve(store: &Store, effect: Effect) -> Response {
                 ),
             }
         }
-        Effect::Count { generation, query } => match count(store, &query) {
+        Effect::Count { generation, query } => match count(store, ctx, &query) {
             Ok(total) => Response::Count { generation, total },
             Err(e) => failed(Failed::Count { generation }, e),
         },

@@ -250,7 +250,8 @@ impl Harness {
             if matches!(effect, Effect::Page { .. }) {
                 self.pages += 1;
             }
-            let response = worker::serve(&self.store, effect);
+            let ctx = lastmile::query::Context::new(chrono::Utc::now(), self.state.me.clone());
+            let response = worker::serve(&self.store, &ctx, effect);
             if let Response::Page { rows, .. } = &response {
                 self.rows_fetched += rows.len();
             }
