@@ -49,14 +49,19 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         summary.scans,
         started.elapsed().as_secs_f64()
     );
-    if args.no_open {
-        println!("{}", db.display());
-        return Ok(ExitCode::SUCCESS);
-    }
-    // The demo's people, lanes and views; your own keys and theme.
+    // The demo's people, lanes and views, beside its database so the CLI can use them too.
     let config_path = dir.join("config.toml");
     std::fs::write(&config_path, crate::demo::CONFIG)
         .wrap_err_with(|| format!("{}: cannot write", config_path.display()))?;
+    if args.no_open {
+        eprintln!(
+            "try: lastmile --db {} --config {} approvals --as bob",
+            db.display(),
+            config_path.display()
+        );
+        println!("{}", db.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut config = crate::demo::config()?;
     if let Ok(own) = ctx.config() {
         config.keys = own.keys;

@@ -42,7 +42,11 @@ fn cells(f: &Finding) -> Vec<String> {
         r.lane.clone().unwrap_or_default(),
         r.due.clone().unwrap_or_default(),
         r.risk.map(|v| v.to_string()).unwrap_or_default(),
-        r.pending.to_string(),
+        if r.pending {
+            "yes".into()
+        } else {
+            String::new()
+        },
         r.owner.clone().unwrap_or_default(),
     ]
 }

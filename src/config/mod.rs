@@ -122,7 +122,11 @@ impl fmt::Display for Diagnostic {
             }
             write!(f, "{}", self.key)?;
         }
-        write!(f, ": {}", self.message)
+        if self.line.is_none() && self.key.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, ": {}", self.message)
+        }
     }
 }
 

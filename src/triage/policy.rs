@@ -202,7 +202,8 @@ impl Policy {
     }
 
     /// The deadline of an active finding in `lane`: SLA days from first seen (or from the last
-    /// reopen when the config restarts the clock), never later than a KEV remediation date.
+    /// reopen when the config restarts the clock), never later than a KEV remediation date that
+    /// is still ahead at that start.
     pub fn due(
         &self,
         lane: &LanePolicy,
@@ -215,8 +216,10 @@ impl Policy {
             _ => first_seen,
         };
         let due = start.date_naive() + TimeDelta::days(lane.sla_days);
+        // A KEV date already past when the clock started would make the finding overdue from
+        // birth (Log4Shell's federal date is 2021-12-24); the lane's own SLA applies then.
         match kev_due {
-            Some(k) if k < due => k,
+            Some(k) if k < due && k > start.date_naive() => k,
             _ => due,
         }
     }
@@ -296,6 +299,11 @@ sla_days = 90
         assert_eq!(
             p.due(hot, seen, None, Some(day("2026-11-03"))),
             day("2026-11-03")
+        );
+        // A KEV date that had passed before the finding was first seen does not apply.
+        assert_eq!(
+            p.due(hot, seen, None, Some(day("2021-12-24"))),
+            day("2026-11-08")
         );
         // A later KEV date does not extend the SLA.
         assert_eq!(

@@ -52,14 +52,26 @@ impl SlaState {
         }
     }
 
-    /// Compact relative form: `3d late`, `today`, `in 5d`, `-`.
+    /// Compact relative form that fits nine cells: `3d late`, `today`, `in 5d`, `14w late`,
+    /// `in 2y`, `-`.
     pub fn relative(self) -> String {
         match self {
-            SlaState::Overdue(d) => format!("{d}d late"),
+            SlaState::Overdue(d) => format!("{} late", span(d)),
             SlaState::DueSoon(0) => "today".into(),
-            SlaState::DueSoon(d) | SlaState::OnTrack(d) => format!("in {d}d"),
+            SlaState::DueSoon(d) | SlaState::OnTrack(d) => format!("in {}", span(d)),
             SlaState::None => "-".into(),
         }
+    }
+}
+
+/// Days up to 99, then weeks up to 99, then years.
+fn span(days: i64) -> String {
+    if days < 100 {
+        format!("{days}d")
+    } else if days < 700 {
+        format!("{}w", days / 7)
+    } else {
+        format!("{}y", days / 365)
     }
 }
 
@@ -94,5 +106,8 @@ mod tests {
         assert_eq!(SlaState::of(Some("soon"), today), SlaState::None);
         assert_eq!(SlaState::Overdue(3).relative(), "3d late");
         assert_eq!(SlaState::DueSoon(0).relative(), "today");
+        assert_eq!(SlaState::Overdue(150).relative(), "21w late");
+        assert_eq!(SlaState::Overdue(1794).relative(), "4y late");
+        assert_eq!(SlaState::OnTrack(99).relative(), "in 99d");
     }
 }

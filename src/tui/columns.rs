@@ -178,7 +178,8 @@ impl Column {
             // `!` and "12d late", `~` and "in 5d".
             Column::Due => Size::Fixed(9),
             Column::Id => Size::Fixed(id_width),
-            Column::Lane => Size::Flex(4, 12),
+            // The built-in lane names ("exploitable") fit whole at 80 columns.
+            Column::Lane => Size::Flex(11, 16),
             Column::Owner => Size::Flex(5, 16),
             Column::Repo => Size::Flex(10, 20),
             Column::Tool => Size::Flex(8, 16),
