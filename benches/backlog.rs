@@ -6,6 +6,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use lastmile::clock::SystemClock;
 use lastmile::demo::generator::{self, WriteOptions};
 use lastmile::store::{Anchor, ImportOptions, PageRequest, SortKey, Store};
+use lastmile::triage::policy::Policy;
 use std::hint::black_box;
 use std::io::Read;
 use std::path::PathBuf;
@@ -53,8 +54,14 @@ fn bench_db() -> PathBuf {
         .execute_batch(
             "UPDATE findings SET status = CASE id % 10 WHEN 0 THEN 'fixed' WHEN 1 THEN 'triaged' WHEN 2 THEN 'false_positive' ELSE 'open' END;
              DELETE FROM counters;
-             INSERT INTO counters SELECT status, severity, COUNT(*) FROM findings GROUP BY 1, 2;",
+             INSERT INTO counters SELECT status, severity, COUNT(*) FROM findings GROUP BY 1, 2;
+             UPDATE findings SET kev = (id % 211 = 0), epss = (id % 1000) / 4000.0,
+                 epss_pct = (id % 100) / 100.0, first_seen = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || (id % 200) || ' days');",
         )
+        .unwrap();
+    // Lanes, risk and due dates as the built-in policy gives them for that mix.
+    store
+        .apply_policy(&Policy::default(), "bench", &SystemClock, true)
         .unwrap();
     drop(store);
     std::fs::rename(&tmp, &db).unwrap();
@@ -115,6 +122,35 @@ fn backlog(c: &mut Criterion) {
     let by_path: SortKey = "path".parse().unwrap();
     g.bench_function("filtered_page_sorted_by_path", |b| {
         b.iter(|| black_box(page(&store, "sev:high status:open", by_path, Anchor::Start)))
+    });
+    // Triage: a filtered page sorted by risk or deadline (budget: 50 ms at 1M).
+    let by_risk: SortKey = "-risk".parse().unwrap();
+    let by_due: SortKey = "due".parse().unwrap();
+    g.bench_function("triage_active_high_by_risk", |b| {
+        b.iter(|| black_box(page(&store, "is:active sev>=high", by_risk, Anchor::Start)))
+    });
+    g.bench_function("triage_lane_due_soon_by_due", |b| {
+        b.iter(|| black_box(page(&store, "lane:high due<30d", by_due, Anchor::Start)))
+    });
+    g.bench_function("triage_exploitable_by_risk", |b| {
+        b.iter(|| {
+            black_box(page(
+                &store,
+                "kev:yes OR (epss-pct>=0.95 sev>=high)",
+                by_risk,
+                Anchor::Start,
+            ))
+        })
+    });
+    g.bench_function("triage_rule_active_by_due", |b| {
+        b.iter(|| {
+            black_box(page(
+                &store,
+                "rule:python.lang.security.deserialization is:active",
+                by_due,
+                Anchor::Start,
+            ))
+        })
     });
     g.bench_function("text_search_page", |b| {
         b.iter(|| black_box(page(&store, "pickle", sort, Anchor::Start)))

@@ -12,9 +12,12 @@ pub struct Args {
     /// Filter, e.g. `sev:high status:open tool:semgrep "sql"` (see README: the filter language).
     #[arg(long, short, default_value = "")]
     pub query: String,
-    /// Sort field; prefix `-` for descending (id, severity, status, tool, rule, repo, path, line, title, first_seen, last_seen, risk, due, lane, owner; empty risk, due, lane and owner sort last).
-    #[arg(long, default_value = "-severity", allow_hyphen_values = true)]
-    pub sort: String,
+    /// A saved view from the config (`[[views]]`): its query (ANDed with --query) and sort.
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
+    /// Sort field; prefix `-` for descending (id, severity, status, tool, rule, repo, path, line, title, first_seen, last_seen, risk, due, lane, owner; empty risk, due, lane and owner sort last). Default: the view's, else -severity.
+    #[arg(long, allow_hyphen_values = true)]
+    pub sort: Option<String>,
     /// At most this many findings.
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
@@ -52,13 +55,48 @@ fn cells(f: &Finding) -> Vec<String> {
 }
 
 pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
+    let config = ctx.config()?;
+    let view = match &args.view {
+        Some(name) => Some(
+            config
+                .views
+                .iter()
+                .map(|v| v.get_ref())
+                .find(|v| &v.name == name)
+                .ok_or_else(|| {
+                    let names: Vec<_> = config
+                        .views
+                        .iter()
+                        .map(|v| v.get_ref().name.clone())
+                        .collect();
+                    eyre!(
+                        "--view {name}: no such view in the config (views: {})",
+                        if names.is_empty() {
+                            "none".into()
+                        } else {
+                            names.join(", ")
+                        }
+                    )
+                })?,
+        ),
+        None => None,
+    };
     let sort: SortKey = args
         .sort
+        .as_deref()
+        .or(view.and_then(|v| v.sort.as_deref()))
+        .unwrap_or("-severity")
         .parse()
         .map_err(|e: String| eyre!("--sort: {e}"))?;
-    let config = ctx.config()?;
-    let store = ctx.open_store()?;
-    let found = store.list(&args.query, &ctx.query_context(&config), sort, args.limit)?;
+    let query = match view {
+        Some(v) if !v.query.trim().is_empty() && !args.query.trim().is_empty() => {
+            format!("({}) ({})", v.query, args.query)
+        }
+        Some(v) if !v.query.trim().is_empty() => v.query.clone(),
+        _ => args.query.clone(),
+    };
+    let (store, _) = ctx.open_triaged(&config, &ctx.actor(&config))?;
+    let found = store.list(&query, &ctx.query_context(&config), sort, args.limit)?;
     let mut out = super::output::stdout();
     match args.format {
         Format::Json => {
@@ -86,14 +124,17 @@ pub struct ShowArgs {
 }
 
 pub fn show(ctx: &Context, args: ShowArgs) -> color_eyre::Result<ExitCode> {
-    let store = ctx.open_store()?;
+    let config = ctx.config()?;
+    let (store, _) = ctx.open_triaged(&config, &ctx.actor(&config))?;
     let finding = store
         .finding(args.id)?
         .ok_or_else(|| eyre!("no finding with id {}", args.id))?;
     let history = store.history(args.id)?;
     let mut out = super::output::stdout();
     if args.format == Format::Json {
-        let v = serde_json::json!({ "finding": finding, "history": history });
+        let decisions = store.decisions(crate::store::DecisionFilter::Finding(args.id))?;
+        let v =
+            serde_json::json!({ "finding": finding, "decisions": decisions, "history": history });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
         out.flush()?;
@@ -121,12 +162,52 @@ pub fn show(ctx: &Context, args: ShowArgs) -> color_eyre::Result<ExitCode> {
         }
     }
     writeln!(out, "  seen      {} .. {}", r.first_seen, r.last_seen)?;
+    if let Some(lane) = &r.lane {
+        let sla =
+            crate::triage::sla::SlaState::of(r.due.as_deref(), chrono::Utc::now().date_naive());
+        let due = match &r.due {
+            Some(d) => format!("due {d} ({}, {})", sla.word(), sla.relative()),
+            None => "no deadline".into(),
+        };
+        writeln!(out, "  lane      {}   {due}", s(lane))?;
+    }
+    if let Some(risk) = r.risk {
+        writeln!(out, "  risk      {risk:.0} of 100")?;
+    }
     if finding.suppressed {
         writeln!(out, "  suppressed in source")?;
     }
     writeln!(out, "\n{}", sanitize::block(&finding.message))?;
     if let Some(snippet) = &finding.snippet {
         writeln!(out, "\n{}", sanitize::block(snippet))?;
+    }
+    let decisions = store.decisions(crate::store::DecisionFilter::Finding(args.id))?;
+    if !decisions.is_empty() {
+        writeln!(out, "\ndecisions:")?;
+    }
+    for d in &decisions {
+        let until = d
+            .until
+            .as_deref()
+            .map(|u| format!(" until {u}"))
+            .unwrap_or_default();
+        let review = match (&d.reviewer, &d.reviewed_at) {
+            (Some(who), Some(at)) => format!(", {} by {} at {at}", d.state.as_str(), s(who)),
+            _ => format!(", {}", d.state.as_str()),
+        };
+        writeln!(
+            out,
+            "  #{} {} {}{until} by {} at {}{review}: {}",
+            d.id,
+            d.kind,
+            d.lane
+                .as_deref()
+                .map(|l| format!("[{}]", s(l)))
+                .unwrap_or_default(),
+            s(&d.actor),
+            d.at,
+            s(&d.reason)
+        )?;
     }
     writeln!(out, "\nhistory:")?;
     for e in history {

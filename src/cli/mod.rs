@@ -68,6 +68,8 @@ pub enum Command {
     Tick(triage::TickArgs),
     /// Load exploitability data from files (CISA KEV catalog, FIRST EPSS daily CSV).
     Enrich(enrich::Args),
+    /// The lanes with their open work, deadlines, pending approvals and WIP by team.
+    Lanes(triage::LanesArgs),
 }
 
 /// What a subcommand needs from the environment, resolved once.
@@ -139,6 +141,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Approvals(_) => "approvals",
         Command::Tick(_) => "tick",
         Command::Enrich(_) => "enrich",
+        Command::Lanes(_) => "lanes",
     }
 }
 
@@ -223,5 +226,6 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Approvals(args)) => triage::approvals(&ctx, args),
         Some(Command::Tick(args)) => triage::tick(&ctx, args),
         Some(Command::Enrich(args)) => enrich::run(&ctx, args),
+        Some(Command::Lanes(args)) => triage::lanes(&ctx, args),
     }
 }

@@ -14,7 +14,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     let config = ctx.config()?;
-    let store = ctx.open_store()?;
+    let (store, _) = ctx.open_triaged(&config, &ctx.actor(&config))?;
     let stats = store.stats(&args.query, &ctx.query_context(&config))?;
     let mut out = super::output::stdout();
     let groups = [

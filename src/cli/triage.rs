@@ -310,3 +310,111 @@ pub fn tick(ctx: &Context, args: TickArgs) -> color_eyre::Result<ExitCode> {
     println!("{} expired", report.expired.len());
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, clap::Args)]
+pub struct LanesArgs {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// The lanes in policy order with their open work, deadlines and WIP against each limit.
+pub fn lanes(ctx: &Context, args: LanesArgs) -> color_eyre::Result<ExitCode> {
+    let config = ctx.config()?;
+    let actor = ctx.actor(&config);
+    let (store, policy) = ctx.open_triaged(&config, &actor)?;
+    let today = chrono::Utc::now().date_naive();
+    let summaries = store.lane_summaries(today)?;
+    let mut rows = Vec::new();
+    let names = policy
+        .lanes
+        .iter()
+        .map(|l| Some(l.name.as_str()))
+        .chain([None]);
+    for name in names {
+        let lane = name.and_then(|n| policy.lane(n));
+        let s = summaries.iter().find(|s| s.lane.as_deref() == name);
+        let (active, overdue, soon, pending) = s.map_or((0, 0, 0, 0), |s| {
+            (s.active, s.overdue, s.due_soon, s.pending)
+        });
+        let limit = lane.and_then(|l| l.wip_limit);
+        let wip: Vec<String> = s
+            .map(|s| &s.in_progress[..])
+            .unwrap_or_default()
+            .iter()
+            .map(|(team, n)| {
+                let over = limit.is_some_and(|l| *n > u64::from(l));
+                format!(
+                    "{} {n}{}{}",
+                    team.as_deref().unwrap_or("(no team)"),
+                    limit.map(|l| format!("/{l}")).unwrap_or_default(),
+                    if over { " OVER" } else { "" }
+                )
+            })
+            .collect();
+        if name.is_none() && active == 0 {
+            continue;
+        }
+        rows.push(serde_json::json!({
+            "lane": name.unwrap_or("(none)"),
+            "sla_days": lane.map(|l| l.sla_days),
+            "wip_limit": limit,
+            "approval": lane.map(|l| l.approval.iter().map(|k| k.as_str()).collect::<Vec<_>>()),
+            "active": active,
+            "overdue": overdue,
+            "due_soon": soon,
+            "pending": pending,
+            "in_progress": wip,
+        }));
+    }
+    let mut out = output::stdout();
+    if args.format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        let headers = [
+            "lane",
+            "sla",
+            "active",
+            "overdue",
+            "due soon",
+            "pending",
+            "wip by team",
+            "approval",
+        ];
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::Null => "-".to_string(),
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        };
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                let sla = r["sla_days"]
+                    .as_i64()
+                    .map_or("-".into(), |d| format!("{d}d"));
+                vec![
+                    text(&r["lane"]),
+                    sla,
+                    text(&r["active"]),
+                    text(&r["overdue"]),
+                    text(&r["due_soon"]),
+                    text(&r["pending"]),
+                    text(&r["in_progress"]),
+                    text(&r["approval"]),
+                ]
+            })
+            .collect();
+        if args.format == Format::Csv {
+            output::csv(&mut out, &headers, &cells)?;
+        } else {
+            output::table(&mut out, &headers, &cells)?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

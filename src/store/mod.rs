@@ -16,7 +16,7 @@ pub use events::ChainReport;
 pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary, file_digest};
 pub use migrations::CURRENT as SCHEMA_VERSION;
 pub use queries::{Anchor, Counts, EventRow, Page, PageRequest, SortField, SortKey, Stats};
-pub use triage::{Recomputed, TickReport};
+pub use triage::{LaneSummary, Recomputed, TickReport};
 
 use crate::ingest::IngestError;
 use rusqlite::{Connection, OpenFlags};

@@ -305,3 +305,66 @@ impl Store {
         })
     }
 }
+
+/// Where one lane stands: its open work against its deadlines, and work in progress by team.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LaneSummary {
+    /// `None`: findings no lane took.
+    pub lane: Option<String>,
+    pub active: u64,
+    pub overdue: u64,
+    /// Due within `triage::sla::DUE_SOON_DAYS` days (and not overdue).
+    pub due_soon: u64,
+    /// Decisions waiting for a second person.
+    pub pending: u64,
+    /// In-progress findings per team (`None`: no team yet).
+    pub in_progress: Vec<(Option<String>, u64)>,
+}
+
+impl Store {
+    /// Active work per lane as of `today`, for the lanes overview and WIP limits.
+    pub fn lane_summaries(&self, today: NaiveDate) -> Result<Vec<LaneSummary>, StoreError> {
+        let today_s = today.format("%Y-%m-%d").to_string();
+        let soon = (today + chrono::TimeDelta::days(crate::triage::sla::DUE_SOON_DAYS))
+            .format("%Y-%m-%d")
+            .to_string();
+        let active = Status::active_sql_list();
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT lane, COUNT(*),
+                    SUM(due < ?1),
+                    SUM(due >= ?1 AND due <= ?2),
+                    SUM(pending_id IS NOT NULL)
+             FROM findings WHERE status IN ({active}) GROUP BY lane"
+        ))?;
+        let mut out: Vec<LaneSummary> = stmt
+            .query_map(params![today_s, soon], |r| {
+                Ok(LaneSummary {
+                    lane: r.get(0)?,
+                    active: r.get::<_, i64>(1)? as u64,
+                    overdue: r.get::<_, Option<i64>>(2)?.unwrap_or(0) as u64,
+                    due_soon: r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
+                    pending: r.get::<_, Option<i64>>(4)?.unwrap_or(0) as u64,
+                    in_progress: Vec::new(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut wip = self.conn.prepare(
+            "SELECT lane, team, COUNT(*) FROM findings WHERE status = 'in_progress'
+             GROUP BY lane, team ORDER BY 3 DESC",
+        )?;
+        let rows = wip.query_map([], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)? as u64,
+            ))
+        })?;
+        for row in rows {
+            let (lane, team, n) = row?;
+            if let Some(s) = out.iter_mut().find(|s| s.lane == lane) {
+                s.in_progress.push((team, n));
+            }
+        }
+        Ok(out)
+    }
+}
