@@ -70,15 +70,6 @@ pub struct DecisionRow {
     pub severity: Severity,
 }
 
-/// Flags a person sets on findings; `None` leaves a flag as it is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Flags {
-    /// An exploit was validated.
-    pub validated: Option<bool>,
-    /// The vulnerable code is reachable.
-    pub reachable: Option<bool>,
-}
-
 /// Which decisions to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecisionFilter<'a> {
@@ -486,82 +477,6 @@ impl Store {
         reassess(&txn, &assessor, Scope::Ids(&touched))?;
         txn.commit()?;
         Ok(results)
-    }
-
-    /// The ids of every finding a query matches, for acting on them in bulk.
-    pub fn ids_matching(
-        &self,
-        query: &str,
-        ctx: &crate::query::Context,
-    ) -> Result<Vec<i64>, StoreError> {
-        let crate::query::Compiled { sql, params } = crate::query::to_sql(query, ctx)?;
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT id FROM findings WHERE {sql} ORDER BY id"))?;
-        let ids = stmt
-            .query_map(rusqlite::params_from_iter(params), |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(ids)
-    }
-
-    /// Sets the exploit-validated and reachable flags (each `None` leaves it), with an event
-    /// per finding that changed; risk and lanes follow.
-    pub fn set_flags(
-        &mut self,
-        ids: &[i64],
-        flags: Flags,
-        actor: &str,
-        reason: &str,
-        policy: &Policy,
-        clock: &dyn Clock,
-    ) -> Result<Vec<i64>, StoreError> {
-        if reason.trim().is_empty() {
-            return Err(StoreError::Invalid("setting a flag needs a reason".into()));
-        }
-        let now = clock.now();
-        let at = stamp(now);
-        let assessor = Assessor::new(policy, now).map_err(StoreError::Invalid)?;
-        let txn = self.conn.transaction()?;
-        let mut events = EventWriter::new(&txn)?;
-        let mut changed = Vec::new();
-        for &id in ids {
-            let (v, r): (bool, bool) = txn
-                .query_row(
-                    "SELECT validated, reachable FROM findings WHERE id = ?1",
-                    [id],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?
-                .ok_or_else(|| StoreError::Invalid(format!("no finding with id {id}")))?;
-            let (nv, nr) = (flags.validated.unwrap_or(v), flags.reachable.unwrap_or(r));
-            if (nv, nr) == (v, r) {
-                continue;
-            }
-            txn.execute(
-                "UPDATE findings SET validated = ?2, reachable = ?3 WHERE id = ?1",
-                params![id, nv, nr],
-            )?;
-            let payload = serde_json::json!({
-                "validated": { "from": v, "to": nv },
-                "reachable": { "from": r, "to": nr },
-            })
-            .to_string();
-            events.append(
-                &txn,
-                &NewEvent {
-                    finding_id: Some(id),
-                    at: &at,
-                    actor,
-                    kind: "flags",
-                    reason: Some(reason),
-                    payload: &payload,
-                },
-            )?;
-            changed.push(id);
-        }
-        reassess(&txn, &assessor, Scope::Ids(&changed))?;
-        txn.commit()?;
-        Ok(changed)
     }
 
     pub fn decisions(&self, filter: DecisionFilter<'_>) -> Result<Vec<DecisionRow>, StoreError> {

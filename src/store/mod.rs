@@ -5,14 +5,16 @@ pub mod counters;
 mod decisions;
 pub mod enrichment;
 pub mod events;
+mod flags;
 mod import;
 mod migrations;
 mod queries;
 mod triage;
 
-pub use decisions::{DecisionFilter, DecisionRequest, DecisionResult, DecisionRow, Flags, Outcome};
+pub use decisions::{DecisionFilter, DecisionRequest, DecisionResult, DecisionRow, Outcome};
 pub use enrichment::{EnrichReport, Source as EnrichSource};
 pub use events::ChainReport;
+pub use flags::Flags;
 pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary, file_digest};
 pub use migrations::CURRENT as SCHEMA_VERSION;
 pub use queries::{Anchor, Counts, EventRow, Page, PageRequest, SortField, SortKey, Stats};

@@ -423,6 +423,22 @@ impl Store {
         self.window(&req, &full_columns(), read_finding)
     }
 
+    /// The ids of every finding a query matches, for acting on them in bulk.
+    pub fn ids_matching(
+        &self,
+        query: &str,
+        ctx: &crate::query::Context,
+    ) -> Result<Vec<i64>, StoreError> {
+        let crate::query::Compiled { sql, params } = crate::query::to_sql(query, ctx)?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT id FROM findings WHERE {sql} ORDER BY id"))?;
+        let ids = stmt
+            .query_map(rusqlite::params_from_iter(params), |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
     /// How many findings match a query (a scan over the matches: keep it off the UI thread).
     pub fn count(&self, query: &str, ctx: &Context) -> Result<u64, StoreError> {
         let Compiled { sql, params } = query::to_sql(query, ctx)?;

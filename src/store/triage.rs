@@ -6,8 +6,10 @@ use super::counters::CounterDeltas;
 use super::events::{EventWriter, NewEvent};
 use super::{Store, StoreError};
 use crate::clock::{Clock, stamp};
+use crate::ingest::ImportedFinding;
 use crate::model::{Severity, Status};
 use crate::query::Record;
+use crate::store::enrichment::Exploit;
 use crate::triage::assess::{Assessor, Facts};
 use crate::triage::policy::Policy;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -74,6 +76,48 @@ pub(crate) fn read_record<'r>(row: &'r Row<'_>) -> rusqlite::Result<(Record<'r>,
         reopened_at: parse_time(opt(31)?),
     };
     Ok((rec, facts))
+}
+
+/// A finding a scan reports for the first time, as lane rules see it: open, nothing decided,
+/// no owner yet.
+pub(crate) fn new_record<'a>(
+    f: &'a ImportedFinding,
+    tool: &'a str,
+    repo: &'a str,
+    first_seen: &'a str,
+    x: &Exploit,
+) -> Record<'a> {
+    Record {
+        id: 0,
+        status: Status::Open,
+        pending: false,
+        severity: f.severity,
+        tool,
+        rule: &f.rule,
+        repo,
+        path: f.path.as_deref(),
+        line: f.start_line,
+        title: &f.title,
+        message: &f.message,
+        cwe: f.cwe.as_deref(),
+        cve: f.cve.as_deref(),
+        lane: None,
+        owner: None,
+        team: None,
+        campaign: None,
+        sprint: None,
+        decided_by: None,
+        kev: x.kev,
+        epss: x.epss,
+        epss_pct: x.epss_pct,
+        risk: None,
+        validated: false,
+        reachable: false,
+        exposed: false,
+        tier: None,
+        first_seen,
+        due: None,
+    }
 }
 
 /// Which findings to reassess.

@@ -4,12 +4,11 @@
 use super::{BACKFILL_GAP, ImportOptions, ImportOutcome, ScanSummary};
 use crate::ingest::{ImportEvent, ImportedFinding, RunEnd, RunInfo};
 use crate::model::{Severity, Status};
-use crate::query::Record;
 use crate::store::StoreError;
 use crate::store::counters::CounterDeltas;
 use crate::store::enrichment::Exploitability;
 use crate::store::events::{EventWriter, NewEvent};
-use crate::store::triage::{Scope, reassess};
+use crate::store::triage::{Scope, new_record, reassess};
 use crate::triage::assess::{Assessor, Facts};
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 use sha2::{Digest, Sha256};
@@ -314,37 +313,7 @@ impl<'t, 'o> Writer<'t, 'o> {
         let run = &self.scopes[idx];
         let s = &run.summary;
         let x = self.exploitability.of(f.cve.as_deref())?;
-        let mut rec = Record {
-            id: 0,
-            status: Status::Open,
-            pending: false,
-            severity: f.severity,
-            tool: &s.tool,
-            rule: &f.rule,
-            repo: &s.repo,
-            path: f.path.as_deref(),
-            line: f.start_line,
-            title: &f.title,
-            message: &f.message,
-            cwe: f.cwe.as_deref(),
-            cve: f.cve.as_deref(),
-            lane: None,
-            owner: None,
-            team: None,
-            campaign: None,
-            sprint: None,
-            decided_by: None,
-            kev: x.kev,
-            epss: x.epss,
-            epss_pct: x.epss_pct,
-            risk: None,
-            validated: false,
-            reachable: false,
-            exposed: false,
-            tier: None,
-            first_seen: &self.at,
-            due: None,
-        };
+        let mut rec = new_record(f, &s.tool, &s.repo, &self.at, &x);
         let facts = Facts {
             score: f.score,
             kev_due: x.kev_due,
