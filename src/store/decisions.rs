@@ -493,6 +493,7 @@ impl Store {
 
     /// Sets the exploit-validated and reachable flags (each `None` leaves it), with an event
     /// per finding that changed; risk and lanes follow.
+    #[allow(clippy::too_many_arguments)]
     pub fn set_flags(
         &mut self,
         ids: &[i64],

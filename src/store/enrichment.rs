@@ -168,7 +168,9 @@ impl Store {
             let mut stmt = txn.prepare(
                 "SELECT id, cve, kev, kev_due, epss, epss_pct FROM findings WHERE cve IS NOT NULL",
             )?;
-            let rows: Vec<(i64, String, bool, Option<String>, Option<f64>, Option<f64>)> = stmt
+            // id, cve, and what is stored of its exploitability now.
+            type Row = (i64, String, bool, Option<String>, Option<f64>, Option<f64>);
+            let rows: Vec<Row> = stmt
                 .query_map([], |r| {
                     Ok((
                         r.get(0)?,
