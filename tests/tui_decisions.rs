@@ -513,3 +513,41 @@ fn snapshots_of_the_dialog_and_the_approvals_view() {
     press(&mut h, KeyCode::Char('A'));
     insta::assert_snapshot!("approvals_80x24", h.screen());
 }
+
+#[test]
+fn small_screens_do_not_break_the_dialog_or_the_approvals_view() {
+    let db = db_with(synthetic(5));
+    exec(&db, "UPDATE findings SET lane = 'exploitable'");
+    let mut h = console(&db, Some("ann"), Policy::default(), 80, 24);
+    defer_by(
+        &mut h,
+        "bob",
+        2,
+        "a reason long enough to wrap on a narrow screen, and then some",
+    );
+    press(&mut h, KeyCode::Char('d'));
+    let sizes = [
+        (1, 1),
+        (3, 3),
+        (10, 5),
+        (20, 8),
+        (34, 12),
+        (50, 14),
+        (200, 60),
+    ];
+    for (w, ht) in sizes {
+        h.state.width = w;
+        h.state.height = ht;
+        h.screen();
+    }
+    press(&mut h, KeyCode::Esc);
+    press(&mut h, KeyCode::Char('A'));
+    for (w, ht) in sizes {
+        h.state.width = w;
+        h.state.height = ht;
+        h.screen();
+    }
+    h.state.width = 40;
+    h.state.height = 12;
+    assert!(h.screen().contains("#2"), "{}", h.screen());
+}

@@ -71,8 +71,11 @@ fn lane_notes(state: &State, d: &Dialog) -> Vec<String> {
 
 pub fn draw(state: &State, frame: &mut Frame, d: &Dialog) {
     let screen = frame.area();
-    let w = screen.width.min(80).saturating_sub(2).max(1);
-    let h = screen.height.min(22).saturating_sub(2).max(1);
+    if screen.width < 4 || screen.height < 4 {
+        return;
+    }
+    let w = screen.width.min(80) - 2;
+    let h = screen.height.min(22) - 2;
     let rect = Rect::new(
         screen.x + (screen.width - w) / 2,
         screen.y + (screen.height - h) / 2,
