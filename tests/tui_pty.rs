@@ -15,6 +15,10 @@ struct Term {
 
 impl Term {
     fn spawn(db: &std::path::Path, home: &std::path::Path) -> Term {
+        Term::spawn_with(db, home, &[])
+    }
+
+    fn spawn_with(db: &std::path::Path, home: &std::path::Path, args: &[&str]) -> Term {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -26,6 +30,7 @@ impl Term {
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_lastmile"));
         cmd.arg("--db");
         cmd.arg(db);
+        cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("LASTMILE_CONFIG");
@@ -131,5 +136,39 @@ fn the_console_runs_filters_and_restores_the_terminal() {
     assert!(
         !parser.screen().hide_cursor(),
         "the cursor is visible again"
+    );
+}
+
+#[test]
+fn a_decision_typed_in_the_console_reaches_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    lastmile::demo::build(&db, chrono::Utc::now(), 7).unwrap();
+    let mut t = Term::spawn_with(&db, dir.path(), &["--as", "tester"]);
+    t.wait_for("row 1 of");
+    // Escalation is never gated nor skipped: the outcome does not depend on the demo's data.
+    t.keys("de");
+    t.wait_for("(•) escalate");
+    t.keys("\tsecurity review\rneeded\tteam-x");
+    t.keys("\x13");
+    t.wait_for("1 applied");
+    t.keys("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while t.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "lastmile did not quit on 'q'");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let store = lastmile::store::Store::open_reader(&db).unwrap();
+    let (reason, target): (String, String) = store
+        .raw_connection()
+        .query_row(
+            "SELECT reason, target FROM decisions WHERE actor = 'tester' AND kind = 'escalate'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (reason.as_str(), target.as_str()),
+        ("security review\nneeded", "team-x")
     );
 }

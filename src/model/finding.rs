@@ -43,4 +43,21 @@ pub struct Finding {
     pub fixes: Option<serde_json::Value>,
     pub team: Option<String>,
     pub last_scan_id: Option<i64>,
+    /// What the risk score is computed from (see `triage::risk`).
+    pub score: Option<f64>,
+    pub kev: bool,
+    /// CISA's remediation date for a KEV entry (YYYY-MM-DD).
+    pub kev_due: Option<String>,
+    pub epss: Option<f64>,
+    pub epss_pct: Option<f64>,
+    pub validated: bool,
+    pub reachable: bool,
+    pub exposed: bool,
+    pub tier: Option<i64>,
+    /// The decision in force: who made it, until when it holds (accepted risk, deferral),
+    /// whom it was escalated to, which finding it duplicates.
+    pub decided_by: Option<String>,
+    pub until: Option<String>,
+    pub escalated_to: Option<String>,
+    pub duplicate_of: Option<i64>,
 }

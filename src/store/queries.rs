@@ -276,7 +276,8 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
 fn full_columns() -> String {
     format!(
         "{ROW_COLUMNS}, fingerprint, message, cwe, cve, end_line, snippet, help_uri, suppressed,
-         baseline_state, fixes, team, last_scan_id"
+         baseline_state, fixes, team, last_scan_id, score, kev, kev_due, epss, epss_pct,
+         validated, reachable, exposed, tier, decided_by, until, escalated_to, duplicate_of"
     )
 }
 
@@ -298,6 +299,19 @@ fn read_finding(r: &Row<'_>) -> rusqlite::Result<Finding> {
         fixes: fixes.and_then(|f| serde_json::from_str(&f).ok()),
         team: r.get(at(10))?,
         last_scan_id: r.get(at(11))?,
+        score: r.get(at(12))?,
+        kev: r.get(at(13))?,
+        kev_due: r.get(at(14))?,
+        epss: r.get(at(15))?,
+        epss_pct: r.get(at(16))?,
+        validated: r.get(at(17))?,
+        reachable: r.get(at(18))?,
+        exposed: r.get(at(19))?,
+        tier: r.get(at(20))?,
+        decided_by: r.get(at(21))?,
+        until: r.get(at(22))?,
+        escalated_to: r.get(at(23))?,
+        duplicate_of: r.get(at(24))?,
     })
 }
 

@@ -11,15 +11,24 @@ pub enum Context {
     /// The `:` command line.
     Command,
     Help,
+    /// The decision dialog (`decide`).
+    Dialog,
+    /// The approvals view: pending decisions.
+    Approvals,
+    /// The approve/reject note being typed in the approvals view.
+    Review,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 8] = [
         Context::List,
         Context::Detail,
         Context::Filter,
         Context::Command,
         Context::Help,
+        Context::Dialog,
+        Context::Approvals,
+        Context::Review,
     ];
 
     pub fn name(self) -> &'static str {
@@ -29,12 +38,18 @@ impl Context {
             Context::Filter => "filter input",
             Context::Command => "command line",
             Context::Help => "help",
+            Context::Dialog => "decision dialog",
+            Context::Approvals => "approvals",
+            Context::Review => "review note",
         }
     }
 
     /// A text input, where keys that type a character type it.
     pub fn is_input(self) -> bool {
-        matches!(self, Context::Filter | Context::Command)
+        matches!(
+            self,
+            Context::Filter | Context::Command | Context::Dialog | Context::Review
+        )
     }
 }
 
@@ -61,14 +76,26 @@ pub enum Action {
     RunCommand,
     Refresh,
     Help,
+    Decide,
+    Approvals,
+    NextField,
+    PrevField,
+    Submit,
+    Approve,
+    Reject,
+    SwitchList,
+    GoToFinding,
+    SendReview,
     Back,
     Quit,
 }
 
-use Context::{Command, Detail, Filter, Help, List};
+use Context::{Approvals, Command, Detail, Dialog, Filter, Help, List, Review};
 
 /// Scrolling means the same thing wherever there is something to scroll.
-const SCROLLING: &[Context] = &[List, Detail, Help];
+const SCROLLING: &[Context] = &[List, Detail, Help, Approvals];
+/// One step also picks the decision kind in the dialog.
+const STEPPING: &[Context] = &[List, Detail, Help, Approvals, Dialog];
 
 struct Spec {
     action: Action,
@@ -85,14 +112,14 @@ const SPECS: &[Spec] = &[
         name: "move_down",
         description: "Next row; scroll down in detail and help",
         keys: &["j", "down"],
-        contexts: SCROLLING,
+        contexts: STEPPING,
     },
     Spec {
         action: Action::MoveUp,
         name: "move_up",
         description: "Previous row; scroll up in detail and help",
         keys: &["k", "up"],
-        contexts: SCROLLING,
+        contexts: STEPPING,
     },
     Spec {
         action: Action::PageDown,
@@ -225,21 +252,95 @@ const SPECS: &[Spec] = &[
         name: "help",
         description: "Show or hide this help",
         keys: &["?", "f1"],
-        contexts: &[List, Detail, Help],
+        contexts: &[List, Detail, Help, Dialog, Approvals],
+    },
+    Spec {
+        action: Action::Decide,
+        name: "decide",
+        description: "Decide on the selection or the row (dialog)",
+        keys: &["d"],
+        contexts: &[List, Detail],
+    },
+    Spec {
+        action: Action::Approvals,
+        name: "approvals",
+        description: "Show or hide decisions waiting for approval",
+        keys: &["A"],
+        contexts: &[List, Detail, Approvals],
+    },
+    Spec {
+        action: Action::NextField,
+        name: "next_field",
+        description: "Dialog: next field",
+        keys: &["tab"],
+        contexts: &[Dialog],
+    },
+    Spec {
+        action: Action::PrevField,
+        name: "prev_field",
+        description: "Dialog: previous field",
+        keys: &["shift-tab"],
+        contexts: &[Dialog],
+    },
+    Spec {
+        action: Action::Submit,
+        name: "submit",
+        description: "Dialog: record the decision",
+        keys: &["ctrl-s"],
+        contexts: &[Dialog],
+    },
+    Spec {
+        action: Action::Approve,
+        name: "approve",
+        description: "Approvals: approve, with an optional note",
+        keys: &["a"],
+        contexts: &[Approvals],
+    },
+    Spec {
+        action: Action::Reject,
+        name: "reject",
+        description: "Approvals: reject the decision, with a reason",
+        keys: &["r"],
+        contexts: &[Approvals],
+    },
+    Spec {
+        action: Action::SwitchList,
+        name: "switch_list",
+        description: "Approvals: waiting for me / what I asked for",
+        keys: &["tab"],
+        contexts: &[Approvals],
+    },
+    Spec {
+        action: Action::GoToFinding,
+        name: "go_to_finding",
+        description: "Approvals: show the finding in the list",
+        keys: &["enter"],
+        contexts: &[Approvals],
+    },
+    Spec {
+        action: Action::SendReview,
+        name: "send_review",
+        description: "Send the approval or rejection being typed",
+        keys: &["enter"],
+        contexts: &[Review],
     },
     Spec {
         action: Action::Back,
         name: "back",
         description: "Close help/detail/input; clear selection, else filter",
         keys: &["esc"],
-        contexts: &[List, Detail, Filter, Command, Help],
+        contexts: &[
+            List, Detail, Filter, Command, Help, Dialog, Approvals, Review,
+        ],
     },
     Spec {
         action: Action::Quit,
         name: "quit",
         description: "Quit",
         keys: &["q", "ctrl-c"],
-        contexts: &[List, Detail, Filter, Command, Help],
+        contexts: &[
+            List, Detail, Filter, Command, Help, Dialog, Approvals, Review,
+        ],
     },
 ];
 

@@ -4,13 +4,14 @@
 use super::action::{Action, Context};
 use super::backlog::{Backlog, Fetch};
 use super::columns::Column;
+use super::decisions::Triage;
 use super::editor::Editor;
 use super::keymap::{Key, Keymap};
 pub use super::msg::{DetailData, Effect, Failed, Response};
 use super::selection::Selection;
 use super::theme::Theme;
 use super::views::{self, Command, Tab};
-use super::{detail, help, layout};
+use super::{approvals, decisions, detail, dialog, help, layout};
 use crate::config::View;
 use crate::query;
 use crate::store::SortKey;
@@ -76,6 +77,8 @@ pub struct State {
     pub today: Option<NaiveDate>,
     /// Who `owner:me` means; a filter that needs it is refused without it.
     pub me: Option<String>,
+    /// Decisions: who acts, the policy, the dialog and the approvals view.
+    pub triage: Triage,
 }
 
 impl State {
@@ -105,6 +108,7 @@ impl State {
             utc_offset: chrono::Offset::fix(&chrono::Utc),
             today: None,
             me: None,
+            triage: Triage::default(),
         }
     }
 
@@ -140,6 +144,8 @@ impl State {
     pub fn context(&self) -> Context {
         if self.help.is_some() {
             Context::Help
+        } else if let Some(c) = self.triage.context() {
+            c
         } else if let Some(p) = &self.input {
             match p.kind {
                 PromptKind::Filter => Context::Filter,
@@ -195,11 +201,21 @@ impl State {
         }
     }
 
-    fn set_query(&mut self, query: String) -> Vec<Effect> {
+    pub(super) fn set_query(&mut self, query: String) -> Vec<Effect> {
         self.query = query;
         // Other rows now: a bulk action must not reach findings the list no longer shows.
         self.selection.clear();
         let fetch = self.backlog.restart(self.list_height());
+        vec![self.page_effect(fetch), self.recount()]
+    }
+
+    /// Reads the rows on screen, the count and the detail again (the database changed).
+    pub(super) fn reload(&mut self) -> Vec<Effect> {
+        self.selection.end_range();
+        self.detail = None;
+        self.detail_requested = None;
+        let h = self.list_height();
+        let fetch = self.backlog.reload(h, self.known_total());
         vec![self.page_effect(fetch), self.recount()]
     }
 
@@ -244,6 +260,16 @@ pub fn on_resize(state: &mut State, width: u16, height: u16) -> Vec<Effect> {
 pub fn on_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
     let key = Key::from_event(ev);
     let ctx = state.context();
+    // A write's summary answers the key before this one.
+    state.triage.notice = None;
+    let typed = match ctx {
+        Context::Dialog => Some(dialog::key_action(state, key)),
+        Context::Review => Some(approvals::key_action(state, key)),
+        _ => None,
+    };
+    if let Some(action) = typed {
+        return action.map(|a| update(state, a)).unwrap_or_default();
+    }
     if ctx.is_input() {
         // In the input, characters type themselves whatever they are bound to elsewhere.
         let bound = match key.text() {
@@ -283,6 +309,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Context::Command => out.extend(command_action(state, action)),
         Context::Detail => out.extend(detail_action(state, action)),
         Context::List => out.extend(list_action(state, action)),
+        Context::Dialog => out.extend(dialog::action(state, action)),
+        Context::Approvals => out.extend(approvals::action(state, action)),
+        Context::Review => out.extend(approvals::review_action(state, action)),
     }
     out.extend(settle(state));
     out
@@ -419,13 +448,10 @@ fn common_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => state.quit = true,
         Action::Refresh => {
             state.error = None;
-            state.selection.end_range();
-            state.detail = None;
-            state.detail_requested = None;
-            let h = state.list_height();
-            let fetch = state.backlog.reload(h, state.known_total());
-            return vec![state.page_effect(fetch), state.recount()];
+            return state.reload();
         }
+        Action::Decide => return dialog::open(state),
+        Action::Approvals => return approvals::open(state),
         _ => {}
     }
     Vec::new()
@@ -541,6 +567,11 @@ pub fn on_response(state: &mut State, response: Response) -> Vec<Effect> {
                 }
                 state.detail = Some(*data);
             }
+        }
+        Response::Triage(r) => {
+            let mut out = decisions::on_response(state, r);
+            out.extend(settle(state));
+            return out;
         }
         Response::Failed { request, message } => {
             match request {

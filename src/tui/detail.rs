@@ -5,7 +5,8 @@ use super::app::{Focus, State};
 use super::{columns, layout, text, view};
 use crate::model::Finding;
 use crate::sanitize;
-use crate::store::EventRow;
+use crate::store::{DecisionRow, EventRow};
+use crate::triage::risk::{self, RiskInputs};
 use crate::triage::sla::SlaState;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -106,6 +107,8 @@ pub fn lines(state: &State, width: usize) -> Vec<Line<'static>> {
         return out.lines;
     };
     finding_lines(&mut out, f);
+    risk_lines(&mut out, f);
+    decision_lines(&mut out, &data.decisions);
     history_lines(&mut out, &data.history);
     out.lines
 }
@@ -175,6 +178,11 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding) {
         let pending = format!("{} a decision waits for approval", columns::PENDING_MARK);
         out.field("Decision", Some(&pending), theme.mark);
     }
+    out.field("Decided by", f.decided_by.as_deref(), plain);
+    out.field("Until", f.until.as_deref(), plain);
+    out.field("Escalated", f.escalated_to.as_deref(), plain);
+    let duplicate = f.duplicate_of.map(|id| format!("#{id}"));
+    out.field("Duplicate", duplicate.as_deref(), plain);
     let first = when(out.state, &r.first_seen);
     let last = when(out.state, &r.last_seen);
     out.field("First seen", Some(&first), plain);
@@ -194,6 +202,131 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding) {
     }
     if let Some(snippet) = f.snippet.as_deref().filter(|s| !s.is_empty()) {
         out.block("Snippet", snippet);
+    }
+}
+
+/// What the risk score is made of, computed now with the policy's weights: each term's points
+/// of its most, and where its input came from.
+fn risk_lines(out: &mut Out<'_>, f: &Finding) {
+    let state = out.state;
+    let Some(now) = state.triage.moment(state.today) else {
+        return;
+    };
+    let r = &f.row;
+    let first_seen = chrono::DateTime::parse_from_rfc3339(&r.first_seen)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc));
+    let inputs = RiskInputs {
+        severity: r.severity,
+        score: f.score,
+        kev: f.kev,
+        epss: f.epss,
+        epss_pct: f.epss_pct,
+        validated: f.validated,
+        reachable: f.reachable,
+        exposed: f.exposed,
+        tier: f.tier,
+        first_seen,
+    };
+    let b = risk::breakdown(&inputs, &state.triage.policy.weights, now);
+    out.push(Line::default());
+    out.push(Line::styled(
+        format!("Risk breakdown: {:.0} of 100 now", b.total),
+        state.theme.header,
+    ));
+    for t in &b.terms {
+        let mut source = t.source.clone();
+        if t.name == "kev"
+            && let Some(due) = &f.kev_due
+        {
+            source.push_str(&format!(", fix by {}", sanitize::line(due)));
+        }
+        let line = format!(
+            "  {} {:>4.1}/{:<3.0} {}",
+            text::fit(t.name, 11),
+            t.points,
+            t.max,
+            source
+        );
+        for (i, chunk) in text::wrap(&line, out.width.max(8)).into_iter().enumerate() {
+            out.push(Line::raw(if i == 0 {
+                chunk
+            } else {
+                format!("{}{chunk}", " ".repeat(24))
+            }));
+        }
+    }
+}
+
+/// Every decision on the finding, oldest first, with its review.
+fn decision_lines(out: &mut Out<'_>, decisions: &[DecisionRow]) {
+    if decisions.is_empty() {
+        return;
+    }
+    let state = out.state;
+    out.push(Line::default());
+    out.push(Line::styled(
+        format!("Decisions ({})", decisions.len()),
+        state.theme.header,
+    ));
+    let width = out.width.max(8);
+    let wrapped = |out: &mut Out<'_>, text: String, style: Style| {
+        for (i, chunk) in text::wrap(&text, width).into_iter().enumerate() {
+            let chunk = if i == 0 {
+                chunk
+            } else {
+                format!("      {chunk}")
+            };
+            out.push(Line::styled(chunk, style));
+        }
+    };
+    for d in decisions {
+        let mut head = format!(
+            "  {}  {}  {}  [{}]",
+            when(state, &d.at),
+            sanitize::line(&d.actor),
+            d.kind,
+            d.state.as_str()
+        );
+        if let Some(l) = &d.lane {
+            head.push_str(&format!("  lane {}", sanitize::line(l)));
+        }
+        let style = if d.state == crate::model::DecisionState::Pending {
+            state.theme.mark
+        } else {
+            Style::new()
+        };
+        wrapped(out, head, style);
+        wrapped(
+            out,
+            format!("    why: {}", sanitize::line(&d.reason)),
+            Style::new(),
+        );
+        let mut terms = Vec::new();
+        if let Some(u) = &d.until {
+            terms.push(format!("until {}", sanitize::line(u)));
+        }
+        if let Some(c) = &d.control {
+            terms.push(format!("control: {}", sanitize::line(c)));
+        }
+        if let Some(t) = &d.target {
+            terms.push(format!("to: {}", sanitize::line(t)));
+        }
+        if !terms.is_empty() {
+            wrapped(out, format!("    {}", terms.join("; ")), Style::new());
+        }
+        if let Some(who) = &d.reviewer {
+            let at = d
+                .reviewed_at
+                .as_deref()
+                .map(|t| when(state, t))
+                .unwrap_or_default();
+            let mut line = format!("    {} by {} {at}", d.state.as_str(), sanitize::line(who));
+            if let Some(r) = d.review_reason.as_deref().filter(|r| !r.is_empty()) {
+                line.push_str(&format!(": {}", sanitize::line(r)));
+            }
+            wrapped(out, line, Style::new());
+        }
     }
 }
 

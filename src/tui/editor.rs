@@ -151,12 +151,22 @@ impl Editor {
     /// Draws the text in `area`, scrolled to keep the cursor in view, and puts the terminal's
     /// cursor on it.
     pub fn render(&self, frame: &mut Frame, area: Rect, style: Style) {
+        self.render_field(frame, area, style, true);
+    }
+
+    /// As `render`, for one of several fields: only the focused one shows its cursor.
+    pub fn render_field(&self, frame: &mut Frame, area: Rect, style: Style, focused: bool) {
         if area.width == 0 || area.height == 0 {
             return;
         }
         // The style is per draw (the theme may differ), the text area keeps the rest.
         let mut shown = self.area.clone();
         shown.set_style(style);
+        if !focused {
+            shown.set_cursor_style(style);
+            frame.render_widget(&shown, area);
+            return;
+        }
         frame.render_widget(&shown, area);
         let cursor = shown.screen_cursor();
         let (top_row, top_col) = shown.scroll_offset();

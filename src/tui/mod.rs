@@ -4,9 +4,14 @@
 
 pub mod action;
 pub mod app;
+pub mod approvals;
+pub mod approvals_view;
 pub mod backlog;
 pub mod columns;
+pub mod decisions;
 pub mod detail;
+pub mod dialog;
+pub mod dialog_view;
 pub mod editor;
 pub mod help;
 pub mod keymap;
@@ -18,6 +23,7 @@ pub mod theme;
 pub mod view;
 pub mod views;
 pub mod worker;
+pub mod writer;
 
 pub use action::{Action, Context};
 pub use app::{Effect, Response, State, init, on_key, on_resize, on_response, update};
@@ -25,8 +31,10 @@ pub use keymap::{Key, Keymap};
 pub use theme::{ColorDepth, Theme, detect_color_depth};
 pub use view::view;
 
+use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::store::Store;
+use crate::triage::policy::Policy;
 use color_eyre::eyre::{WrapErr, eyre};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
@@ -34,6 +42,7 @@ use ratatui::DefaultTerminal;
 use std::path::Path;
 use tokio::sync::mpsc;
 use worker::Worker;
+use writer::{Desk, Writer};
 
 /// Opens the console on the database at `db`.
 /// `me` is who `owner:me` and `decided-by:me` mean.
@@ -46,11 +55,20 @@ pub fn run(db: &Path, config: &Config, me: Option<String>) -> color_eyre::Result
         eyre!("invalid [keys] in the config:\n{}", lines.join("\n"))
     })?;
     let theme = Theme::new(&config.ui.theme, theme::detect_from_env());
+    let policy =
+        Policy::from_config(config).map_err(|e| eyre!("the triage policy in the config: {e}"))?;
     let store = open_reader(db)?;
     // Counts get their own connection: a count over a million rows must not hold up scrolling.
     let counter = open_reader(db)?;
     let (reply_tx, replies) = mpsc::unbounded_channel();
-    let asker = worker::Asker::new(std::sync::Arc::new(crate::clock::SystemClock), me.clone());
+    let desk = Desk::open(db, policy.clone(), Box::new(SystemClock))
+        .map_err(|e| eyre!("cannot open {} for decisions: {e}", db.display()))?;
+    let write_tx = reply_tx.clone();
+    let writer = Writer::spawn(desk, move |r| {
+        let _ = write_tx.send(r);
+    })
+    .wrap_err("cannot start the database writer thread")?;
+    let asker = worker::Asker::new(std::sync::Arc::new(SystemClock), me.clone());
     let worker = Worker::spawn(store, counter, asker, move |r| {
         // The console may already be closing; then nobody needs the answer.
         let _ = reply_tx.send(r);
@@ -69,11 +87,14 @@ pub fn run(db: &Path, config: &Config, me: Option<String>) -> color_eyre::Result
     let mut state = State::new(keymap, theme, size.width, size.height);
     state.utc_offset = *chrono::Local::now().offset();
     state.today = Some(chrono::Local::now().date_naive());
+    state.triage.policy = std::sync::Arc::new(policy);
     let views: Vec<crate::config::View> =
         config.views.iter().map(|v| v.get_ref().clone()).collect();
     state.set_views(&views);
-    state.me = me;
-    runtime.block_on(event_loop(&mut terminal, &mut state, &worker, replies))
+    state.me = me.clone();
+    state.triage.me = me;
+    let workers = Workers { worker, writer };
+    runtime.block_on(event_loop(&mut terminal, &mut state, &workers, replies))
 }
 
 /// The worker's connection. A database that does not exist yet (or has an older schema) is
@@ -88,6 +109,22 @@ fn open_reader(db: &Path) -> color_eyre::Result<Store> {
     Store::open_reader(db).wrap_err_with(|| format!("cannot open {}", db.display()))
 }
 
+/// The reader threads and the writer: effects go to whichever serves them.
+struct Workers {
+    worker: Worker,
+    writer: Writer,
+}
+
+impl Workers {
+    /// False once the thread that should serve it is gone.
+    fn send(&self, effect: Effect) -> bool {
+        match effect {
+            Effect::Triage(t) => self.writer.send(t),
+            other => self.worker.send(other),
+        }
+    }
+}
+
 struct RestoreOnDrop;
 
 impl Drop for RestoreOnDrop {
@@ -99,7 +136,7 @@ impl Drop for RestoreOnDrop {
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     state: &mut State,
-    worker: &Worker,
+    worker: &Workers,
     mut replies: mpsc::UnboundedReceiver<Response>,
 ) -> color_eyre::Result<()> {
     let mut events = EventStream::new();
@@ -121,6 +158,7 @@ async fn event_loop(
         if dirty {
             // Deadlines count in local days, and a console may stay open past midnight.
             state.today = Some(chrono::Local::now().date_naive());
+            state.triage.now = Some(chrono::Utc::now());
             terminal.draw(|frame| view(state, frame))?;
             dirty = false;
         }

@@ -2,7 +2,7 @@
 
 use super::backlog::{Fetch, FetchTag};
 use crate::model::{Finding, FindingRow};
-use crate::store::{EventRow, SortKey};
+use crate::store::{DecisionRequest, DecisionResult, DecisionRow, EventRow, SortKey};
 
 /// A request to the database worker.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +20,31 @@ pub enum Effect {
     Detail {
         id: i64,
     },
+    /// Decisions, reviews and the approvals list: the writer's, not the reader's.
+    Triage(TriageEffect),
+}
+
+/// A request for the writer thread (`tui::writer`), which owns the one writable connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TriageEffect {
+    Decide {
+        ids: Vec<i64>,
+        request: DecisionRequest,
+        actor: String,
+    },
+    /// Approves (`reject: None`) or rejects the pending decision on each finding.
+    Review {
+        ids: Vec<i64>,
+        reject: Option<String>,
+        note: Option<String>,
+        actor: String,
+    },
+    /// Pending decisions: those waiting for `me` or, with `mine`, those `me` asked for.
+    Approvals {
+        generation: u64,
+        mine: bool,
+        me: String,
+    },
 }
 
 /// What the worker sends back.
@@ -36,6 +61,7 @@ pub enum Response {
         total: u64,
     },
     Detail(Box<DetailData>),
+    Triage(TriageResponse),
     Failed {
         request: Failed,
         message: String,
@@ -55,4 +81,26 @@ pub struct DetailData {
     /// None when the finding is gone (deleted since the list was read).
     pub finding: Option<Finding>,
     pub history: Vec<EventRow>,
+    /// Every decision on the finding, oldest first.
+    pub decisions: Vec<DecisionRow>,
+}
+
+/// What the writer thread sends back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TriageResponse {
+    Decided(Vec<DecisionResult>),
+    Reviewed {
+        rejected: bool,
+        results: Vec<DecisionResult>,
+    },
+    /// The store refused the whole request (nothing was written), or could not be reached.
+    Refused(String),
+    Approvals {
+        generation: u64,
+        rows: Vec<DecisionRow>,
+    },
+    ApprovalsFailed {
+        generation: u64,
+        message: String,
+    },
 }

@@ -5,7 +5,7 @@
 use super::action::Action;
 use super::app::{Focus, PromptKind, State};
 use super::columns::{self, Column, MARKS_WIDTH, PENDING_MARK, SELECTED_MARK};
-use super::{detail, help, layout, text, views};
+use super::{approvals_view, detail, dialog_view, help, layout, text, views};
 use crate::model::FindingRow;
 use crate::sanitize;
 use crate::triage::sla::SlaState;
@@ -20,12 +20,20 @@ pub use super::columns::{severity_label, status_label};
 pub fn view(state: &State, frame: &mut Frame) {
     let a = layout::areas(state, frame.area());
     draw_tabs(state, frame, a.tabs);
-    draw_list(state, frame, a.list);
-    if let Some(d) = a.detail {
-        detail::draw(state, frame, d);
+    match &state.triage.approvals {
+        Some(v) => approvals_view::draw(state, frame, v),
+        None => {
+            draw_list(state, frame, a.list);
+            if let Some(d) = a.detail {
+                detail::draw(state, frame, d);
+            }
+        }
     }
     draw_status(state, frame, a.status);
     draw_hints(state, frame, a.hints);
+    if let Some(d) = &state.triage.dialog {
+        dialog_view::draw(state, frame, d);
+    }
     if let Some(scroll) = state.help {
         help::draw(state, frame, scroll);
     }
@@ -168,6 +176,13 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect) {
 
 /// "row 1,234 of 98,765", or as much of it as is known.
 pub fn position_text(state: &State) -> String {
+    if let Some(v) = &state.triage.approvals {
+        return match v.rows.len() {
+            _ if v.loading => "loading…".into(),
+            0 => "no decisions".into(),
+            n => format!("decision {} of {n}", v.cursor + 1),
+        };
+    }
     let b = &state.backlog;
     let total = state.known_total();
     let of = match total {
@@ -206,6 +221,14 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect) {
         ));
         spans.push(Span::raw("│"));
     }
+    // What the last decision or review did: it answers the key just pressed.
+    if let Some(notice) = &state.triage.notice {
+        spans.push(Span::styled(
+            format!(" {} ", sanitize::line(notice)),
+            theme.mark,
+        ));
+        spans.push(Span::raw("│"));
+    }
     spans.push(Span::raw(format!(" {} ", position_text(state))));
     let picked = state.selection.len();
     if picked > 0 || state.selection.in_range() {
@@ -241,6 +264,16 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
     if area.height == 0 {
         return;
     }
+    if state.triage.dialog.is_some() && state.help.is_none() {
+        frame.render_widget(dialog_view::hint_line(state), area);
+        return;
+    }
+    if let Some(v) = &state.triage.approvals
+        && state.help.is_none()
+    {
+        approvals_view::draw_hints(state, frame, area, v);
+        return;
+    }
     if let Some(p) = &state.input {
         let prompt = match p.kind {
             PromptKind::Filter => "/",
@@ -274,11 +307,17 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
             (Action::ToggleDetail, "detail"),
             (Action::Filter, "filter"),
             (Action::ToggleSelect, "select"),
+            (Action::Decide, "decide"),
             (Action::SortNext, "sort"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ],
     };
+    draw_hint_items(state, frame, area, items);
+}
+
+/// "j down  enter detail": each action's first key and what it does here.
+pub fn draw_hint_items(state: &State, frame: &mut Frame, area: Rect, items: &[(Action, &str)]) {
     let spans: Vec<Span> = items
         .iter()
         .filter_map(|(a, label)| hint(state, *a, label))

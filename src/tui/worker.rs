@@ -6,7 +6,7 @@
 use super::app::{DetailData, Effect, Failed, Response};
 use crate::clock::Clock;
 use crate::query::Context;
-use crate::store::{PageRequest, Store};
+use crate::store::{DecisionFilter, PageRequest, Store};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -186,16 +186,25 @@ pub fn serve(store: &Store, ctx: &Context, effect: Effect) -> Response {
             Err(e) => failed(Failed::Count { generation }, e),
         },
         Effect::Detail { id } => {
-            let found = store.finding(id).and_then(|f| Ok((f, store.history(id)?)));
+            let found = store.finding(id).and_then(|f| {
+                Ok((
+                    f,
+                    store.history(id)?,
+                    store.decisions(DecisionFilter::Finding(id))?,
+                ))
+            });
             match found {
-                Ok((finding, history)) => Response::Detail(Box::new(DetailData {
+                Ok((finding, history, decisions)) => Response::Detail(Box::new(DetailData {
                     id,
                     finding,
                     history,
+                    decisions,
                 })),
                 Err(e) => failed(Failed::Detail { id }, e),
             }
         }
+        // The console sends these to the writer; one arriving here is answered, not lost.
+        Effect::Triage(t) => super::writer::misrouted(t),
     }
 }
 

@@ -8,8 +8,9 @@ use lastmile::clock::FixedClock;
 use lastmile::ingest::{ImportEvent, ImportedFinding, IngestError, RunEnd, RunInfo};
 use lastmile::model::Severity;
 use lastmile::store::{ImportOptions, SortKey, Store};
+use lastmile::triage::policy::Policy;
 use lastmile::tui::app::{Effect, Response, State};
-use lastmile::tui::{Action, ColorDepth, Keymap, Theme, worker};
+use lastmile::tui::{Action, ColorDepth, Keymap, Theme, worker, writer};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::collections::VecDeque;
@@ -207,6 +208,11 @@ pub fn expected_order(db: &Db, filter_sql: &str) -> Vec<i64> {
 
 pub struct Harness {
     pub store: Store,
+    /// The writer's connection, policy and clock (2026-05-01 12:00 UTC): decisions and reviews
+    /// go through the same `writer::serve` as in the console.
+    pub writer: Store,
+    pub policy: Policy,
+    pub clock: FixedClock,
     pub state: State,
     /// Rows the store returned, and page requests served: the list must read windows only.
     pub rows_fetched: usize,
@@ -232,6 +238,9 @@ impl Harness {
         let theme = Theme::new("default", ColorDepth::None);
         let mut h = Harness {
             store,
+            writer: Store::open(&db.path).unwrap(),
+            policy: Policy::default(),
+            clock: FixedClock::new("2026-05-01T12:00:00Z".parse().unwrap()),
             state: State::new(keymap, theme, width, height),
             rows_fetched: 0,
             pages: 0,
@@ -251,7 +260,15 @@ impl Harness {
                 self.pages += 1;
             }
             let ctx = lastmile::query::Context::new(chrono::Utc::now(), self.state.me.clone());
-            let response = worker::serve(&self.store, &ctx, effect);
+            let response = match effect {
+                Effect::Triage(t) => Response::Triage(writer::serve(
+                    &mut self.writer,
+                    &self.policy,
+                    &self.clock,
+                    t,
+                )),
+                other => worker::serve(&self.store, &ctx, other),
+            };
             if let Response::Page { rows, .. } = &response {
                 self.rows_fetched += rows.len();
             }

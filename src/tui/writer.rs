@@ -1,0 +1,149 @@
+//! The writer: a thread beside the readers that owns the console's one writable connection and
+//! runs decisions and reviews through the same `Store` API as the CLI, so the UI never waits
+//! on a write. The approvals list is read here too: asked for right after a review, it is then
+//! read after that review committed.
+
+use super::msg::{Response, TriageEffect, TriageResponse};
+use crate::clock::Clock;
+use crate::store::{DecisionFilter, Store};
+use crate::triage::policy::Policy;
+use crossbeam_channel::{Sender, unbounded};
+use std::path::Path;
+
+/// The writer's connection, with why it may only read when it could not open for writing (a
+/// shared copy of the database): the console still shows approvals, and says why it refuses.
+pub struct Desk {
+    pub store: Store,
+    pub read_only: Option<String>,
+    pub policy: Policy,
+    pub clock: Box<dyn Clock>,
+}
+
+impl Desk {
+    pub fn open(db: &Path, policy: Policy, clock: Box<dyn Clock>) -> Result<Desk, String> {
+        let (store, read_only) = match Store::open(db) {
+            Ok(s) => (s, None),
+            Err(e) => {
+                let reader = Store::open_reader(db).map_err(|e| e.to_string())?;
+                (reader, Some(e.to_string()))
+            }
+        };
+        Ok(Desk {
+            store,
+            read_only,
+            policy,
+            clock,
+        })
+    }
+
+    /// Answers one request.
+    pub fn serve(&mut self, effect: TriageEffect) -> TriageResponse {
+        if let Some(why) = &self.read_only
+            && !matches!(effect, TriageEffect::Approvals { .. })
+        {
+            return TriageResponse::Refused(format!("the database cannot be written: {why}"));
+        }
+        serve(&mut self.store, &self.policy, &*self.clock, effect)
+    }
+}
+
+/// Runs one request against a writable store.
+pub fn serve(
+    store: &mut Store,
+    policy: &Policy,
+    clock: &dyn Clock,
+    effect: TriageEffect,
+) -> TriageResponse {
+    let refused = |e: crate::store::StoreError| {
+        tracing::warn!(error = %e, "console write refused");
+        TriageResponse::Refused(e.to_string())
+    };
+    match effect {
+        TriageEffect::Decide {
+            ids,
+            request,
+            actor,
+        } => match store.decide(&ids, &request, &actor, policy, clock) {
+            Ok(results) => TriageResponse::Decided(results),
+            Err(e) => refused(e),
+        },
+        TriageEffect::Review {
+            ids,
+            reject,
+            note,
+            actor,
+        } => {
+            let done = store.review(
+                &ids,
+                reject.as_deref(),
+                note.as_deref(),
+                &actor,
+                policy,
+                clock,
+            );
+            match done {
+                Ok(results) => TriageResponse::Reviewed {
+                    rejected: reject.is_some(),
+                    results,
+                },
+                Err(e) => refused(e),
+            }
+        }
+        TriageEffect::Approvals {
+            generation,
+            mine,
+            me,
+        } => {
+            let filter = if mine {
+                DecisionFilter::RequestedBy(&me)
+            } else {
+                DecisionFilter::AwaitingReviewBy(&me)
+            };
+            match store.decisions(filter) {
+                Ok(rows) => TriageResponse::Approvals { generation, rows },
+                Err(e) => TriageResponse::ApprovalsFailed {
+                    generation,
+                    message: e.to_string(),
+                },
+            }
+        }
+    }
+}
+
+/// The answer to a triage request sent to a reader by mistake: refused, so the UI settles.
+pub fn misrouted(effect: TriageEffect) -> Response {
+    let message = "internal: a triage request reached a read-only worker".to_string();
+    Response::Triage(match effect {
+        TriageEffect::Approvals { generation, .. } => TriageResponse::ApprovalsFailed {
+            generation,
+            message,
+        },
+        _ => TriageResponse::Refused(message),
+    })
+}
+
+pub struct Writer {
+    tx: Sender<TriageEffect>,
+}
+
+impl Writer {
+    /// Starts the writer thread; `reply` is called on it with each answer.
+    pub fn spawn(desk: Desk, reply: impl Fn(Response) + Send + 'static) -> std::io::Result<Writer> {
+        let (tx, rx) = unbounded::<TriageEffect>();
+        let mut desk = desk;
+        std::thread::Builder::new()
+            .name("lastmile-write".into())
+            .spawn(move || {
+                // Writes are never coalesced: each is a person's decision.
+                while let Ok(effect) = rx.recv() {
+                    reply(Response::Triage(desk.serve(effect)));
+                }
+            })?;
+        Ok(Writer { tx })
+    }
+
+    /// False once the thread is gone.
+    pub fn send(&self, effect: TriageEffect) -> bool {
+        self.tx.send(effect).is_ok()
+    }
+}
