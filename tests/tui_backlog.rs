@@ -191,7 +191,7 @@ fn owner_me_needs_to_know_who_is_asking() {
     assert!(err.contains("column 7") && err.contains("--as"), "{err}");
     assert!(h.state.input.is_some());
 
-    h.state.me = Some("alice".into());
+    h.state.triage.me = Some("alice".into());
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(h.state.error, None);
     assert_eq!(h.state.total, Some(5));

@@ -8,12 +8,12 @@ use super::decisions::Triage;
 use super::editor::Editor;
 use super::keymap::{Key, Keymap};
 pub use super::msg::{DetailData, Effect, Failed, Response};
+pub use super::prompt::{Prompt, PromptKind};
 use super::selection::Selection;
 use super::theme::Theme;
-use super::views::{self, Command, Tab};
-use super::{approvals, decisions, detail, dialog, help, layout};
+use super::views::{self, Tab};
+use super::{approvals, decisions, detail, dialog, help, layout, prompt};
 use crate::config::View;
-use crate::query;
 use crate::store::SortKey;
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -22,21 +22,6 @@ use crossterm::event::{KeyCode, KeyEvent};
 pub enum Focus {
     List,
     Detail,
-}
-
-/// What a line being typed is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptKind {
-    /// `/`: a filter query.
-    Filter,
-    /// `:`: a command.
-    Command,
-}
-
-#[derive(Debug, Clone)]
-pub struct Prompt {
-    pub kind: PromptKind,
-    pub editor: Editor,
 }
 
 #[derive(Debug, Clone)]
@@ -75,8 +60,6 @@ pub struct State {
     /// The day deadlines are measured against; None shows due dates as stored, without SLA
     /// state. The console sets it before every draw.
     pub today: Option<NaiveDate>,
-    /// Who `owner:me` means; a filter that needs it is refused without it.
-    pub me: Option<String>,
     /// Decisions: who acts, the policy, the dialog and the approvals view.
     pub triage: Triage,
 }
@@ -107,7 +90,6 @@ impl State {
             quit: false,
             utc_offset: chrono::Offset::fix(&chrono::Utc),
             today: None,
-            me: None,
             triage: Triage::default(),
         }
     }
@@ -305,8 +287,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let mut out = Vec::new();
     match state.context() {
         Context::Help => help_action(state, action),
-        Context::Filter => out.extend(filter_action(state, action)),
-        Context::Command => out.extend(command_action(state, action)),
+        Context::Filter => out.extend(prompt::filter_action(state, action)),
+        Context::Command => out.extend(prompt::command_action(state, action)),
         Context::Detail => out.extend(detail_action(state, action)),
         Context::List => out.extend(list_action(state, action)),
         Context::Dialog => out.extend(dialog::action(state, action)),
@@ -345,75 +327,6 @@ fn scrolled(at: usize, action: Action, page: usize, max: usize) -> usize {
         _ => at,
     };
     next.clamp(0, max as i64) as usize
-}
-
-fn filter_action(state: &mut State, action: Action) -> Vec<Effect> {
-    match action {
-        Action::ApplyFilter => {
-            let Some(p) = state.input.as_mut() else {
-                return Vec::new();
-            };
-            let text = p.editor.text().trim().to_string();
-            // Whether a filter is valid depends on who asks, never on the time: any instant does.
-            let ctx = query::Context::new(chrono::DateTime::UNIX_EPOCH, state.me.clone());
-            if let Err(e) = query::to_sql(&text, &ctx) {
-                // Keep the input open on the mistake; the rows stay those of the old filter.
-                p.editor.set_column(e.column);
-                state.error = Some(e.to_string());
-                return Vec::new();
-            }
-            state.input = None;
-            state.error = None;
-            state.set_query(text)
-        }
-        other => prompt_action(state, other),
-    }
-}
-
-fn command_action(state: &mut State, action: Action) -> Vec<Effect> {
-    if action != Action::RunCommand {
-        return prompt_action(state, action);
-    }
-    let Some(p) = state.input.take() else {
-        return Vec::new();
-    };
-    // Like vi: the line closes whatever happens, and a mistake is told in the status bar.
-    match views::parse(&p.editor.text(), &state.tabs) {
-        Ok(Command::Nothing) => Vec::new(),
-        Ok(Command::Quit) => {
-            state.quit = true;
-            Vec::new()
-        }
-        Ok(Command::Help) => {
-            state.help = Some(0);
-            Vec::new()
-        }
-        Ok(Command::View(name)) => match views::find(&state.tabs, &name) {
-            Some(i) => state.switch_tab(i),
-            None => Vec::new(),
-        },
-        Ok(Command::Sort(sort)) => {
-            state.error = None;
-            state.set_sort(sort)
-        }
-        Err(message) => {
-            state.error = Some(message);
-            Vec::new()
-        }
-    }
-}
-
-/// What both input lines do besides submitting.
-fn prompt_action(state: &mut State, action: Action) -> Vec<Effect> {
-    match action {
-        Action::Back => {
-            state.input = None;
-            state.error = None;
-        }
-        Action::Quit => state.quit = true,
-        _ => {}
-    }
-    Vec::new()
 }
 
 /// Actions the list and the detail pane share.

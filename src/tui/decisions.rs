@@ -18,7 +18,8 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct Triage {
-    /// Who acts: the config's `me` (the CLI sets it from `--as`). Without it nothing is written.
+    /// Who acts, and who `owner:me` means: the config's `me` (the CLI sets it from `--as`).
+    /// Without it nothing is written and a filter naming `me` is refused.
     pub me: Option<String>,
     pub policy: Arc<Policy>,
     /// The moment risk ages are measured against; the console sets it before every draw.

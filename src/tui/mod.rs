@@ -17,6 +17,7 @@ pub mod help;
 pub mod keymap;
 pub mod layout;
 pub mod msg;
+pub mod prompt;
 pub mod selection;
 pub mod text;
 pub mod theme;
@@ -91,7 +92,6 @@ pub fn run(db: &Path, config: &Config, me: Option<String>) -> color_eyre::Result
     let views: Vec<crate::config::View> =
         config.views.iter().map(|v| v.get_ref().clone()).collect();
     state.set_views(&views);
-    state.me = me.clone();
     state.triage.me = me;
     let workers = Workers { worker, writer };
     runtime.block_on(event_loop(&mut terminal, &mut state, &workers, replies))

@@ -259,7 +259,8 @@ impl Harness {
             if matches!(effect, Effect::Page { .. }) {
                 self.pages += 1;
             }
-            let ctx = lastmile::query::Context::new(chrono::Utc::now(), self.state.me.clone());
+            let ctx =
+                lastmile::query::Context::new(chrono::Utc::now(), self.state.triage.me.clone());
             let response = match effect {
                 Effect::Triage(t) => Response::Triage(writer::serve(
                     &mut self.writer,
