@@ -149,13 +149,48 @@ fn a_failed_import_leaves_the_database_unchanged() {
 }
 
 #[test]
-fn the_chain_verifies_and_detects_an_edited_or_deleted_row() {
+fn a_scans_new_findings_share_one_created_event_in_each_history() {
     let mut f = fixture();
-    f.scan("a1 10\nb2 20\nc3 30\n");
+    let s1 = f.scan("a1 10\nb2 20\n");
+    f.clock.set(at("2026-01-02T00:00:00Z"));
+    let s2 = f.scan("a1 10\nb2 20\nc3 30\n");
+    for (fp, scan) in [("a1", s1.scan_id), ("b2", s1.scan_id), ("c3", s2.scan_id)] {
+        let h = f.store.history(f.id_of(fp)).unwrap();
+        let created: Vec<_> = h.iter().filter(|e| e.kind == "created").collect();
+        assert_eq!(created.len(), 1, "{fp}: {h:?}");
+        assert!(
+            created[0].payload.contains(&format!("\"scan\":{scan}")),
+            "{fp}: {h:?}"
+        );
+    }
+    let created: i64 = f
+        .store
+        .raw_connection()
+        .query_row(
+            "SELECT count(*) FROM events WHERE kind = 'created'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(created, 2, "one per scan that created findings");
+}
+
+#[test]
+fn the_chain_verifies_and_detects_an_edited_or_deleted_row() {
+    let two_scans = |f: &mut Fixture| {
+        f.scan("a1 10\nb2 20\nc3 30\n");
+        f.clock.set(at("2026-01-02T00:00:00Z"));
+        f.scan("a1 10\n");
+    };
+    let mut f = fixture();
+    two_scans(&mut f);
     let ChainReport::Intact { events, .. } = f.store.verify_chain().unwrap() else {
         panic!()
     };
-    assert_eq!(events, 4, "three created + one scan event");
+    assert_eq!(
+        events, 5,
+        "one created event for the three new findings, a scan, two fixed, a scan"
+    );
 
     let conn = f.store.raw_connection();
     assert!(
@@ -176,7 +211,7 @@ fn the_chain_verifies_and_detects_an_edited_or_deleted_row() {
     }
 
     let mut g = fixture();
-    g.scan("a1 10\nb2 20\nc3 30\n");
+    two_scans(&mut g);
     g.store
         .raw_connection()
         .execute_batch("DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = 2;")

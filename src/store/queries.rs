@@ -529,9 +529,17 @@ impl Store {
     }
 
     /// A finding's events, oldest first.
+    /// A finding's events, oldest first: its own, and the `created` event of the scan that
+    /// first reported it (one per scan, naming the id ranges it created, written at the
+    /// finding's `first_seen`).
     pub fn history(&self, finding_id: i64) -> Result<Vec<EventRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, at, actor, kind, reason, payload FROM events WHERE finding_id = ?1 ORDER BY id",
+            "SELECT id, at, actor, kind, reason, payload FROM events WHERE finding_id = ?1
+             UNION ALL
+             SELECT id, at, actor, kind, reason, payload FROM events
+             WHERE finding_id IS NULL AND kind = 'created'
+               AND at = (SELECT first_seen FROM findings WHERE id = ?1)
+             ORDER BY 1",
         )?;
         let rows = stmt.query_map([finding_id], |r| {
             Ok(EventRow {
@@ -543,6 +551,29 @@ impl Store {
                 payload: r.get(5)?,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut out = Vec::new();
+        for row in rows {
+            let row = row?;
+            if row.kind != "created" || created_covers(&row.payload, finding_id) {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Whether a scan's `created` event names `id` among its `findings` ranges; an event written
+/// for one finding (older databases) has no ranges and covers its own finding.
+fn created_covers(payload: &str, id: i64) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Created {
+        findings: Option<Vec<(i64, i64)>>,
+    }
+    match serde_json::from_str::<Created>(payload) {
+        Ok(Created {
+            findings: Some(ranges),
+        }) => ranges.iter().any(|&(a, b)| (a..=b).contains(&id)),
+        Ok(Created { findings: None }) => true,
+        Err(_) => false,
     }
 }
