@@ -534,7 +534,8 @@ impl<'t, 'o> Writer<'t, 'o> {
     /// Active findings of the scope that this (complete, in-order) scan did not report are fixed.
     fn close_absent(&mut self, idx: usize) -> Result<(), StoreError> {
         let run = &self.scopes[idx];
-        if !run.summary.complete || run.summary.out_of_order {
+        // A scope empty before this scan has nothing this scan could have missed.
+        if !run.summary.complete || run.summary.out_of_order || run.fresh_keys.is_some() {
             return Ok(());
         }
         // Read from the covering index alone; the bitset says which of them this scan saw.
