@@ -17,10 +17,12 @@ pub enum Context {
     Approvals,
     /// The approve/reject note being typed in the approvals view.
     Review,
+    /// The flags dialog (`flags`): exploit validated and reachable.
+    Flags,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::List,
         Context::Detail,
         Context::Filter,
@@ -29,6 +31,7 @@ impl Context {
         Context::Dialog,
         Context::Approvals,
         Context::Review,
+        Context::Flags,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Context {
             Context::Dialog => "decision dialog",
             Context::Approvals => "approvals",
             Context::Review => "review note",
+            Context::Flags => "flags dialog",
         }
     }
 
@@ -48,7 +52,7 @@ impl Context {
     pub fn is_input(self) -> bool {
         matches!(
             self,
-            Context::Filter | Context::Command | Context::Dialog | Context::Review
+            Context::Filter | Context::Command | Context::Dialog | Context::Review | Context::Flags
         )
     }
 }
@@ -78,9 +82,11 @@ pub enum Action {
     Help,
     Decide,
     Approvals,
+    Flags,
     NextField,
     PrevField,
     Submit,
+    CycleFlag,
     Approve,
     Reject,
     SwitchList,
@@ -90,12 +96,14 @@ pub enum Action {
     Quit,
 }
 
-use Context::{Approvals, Command, Detail, Dialog, Filter, Help, List, Review};
+use Context::{Approvals, Command, Detail, Dialog, Filter, Flags, Help, List, Review};
 
 /// Scrolling means the same thing wherever there is something to scroll.
 const SCROLLING: &[Context] = &[List, Detail, Help, Approvals];
-/// One step also picks the decision kind in the dialog.
-const STEPPING: &[Context] = &[List, Detail, Help, Approvals, Dialog];
+/// One step also picks the decision kind in the dialog, and the field in the flags dialog.
+const STEPPING: &[Context] = &[List, Detail, Help, Approvals, Dialog, Flags];
+/// What both dialogs share.
+const DIALOGS: &[Context] = &[Dialog, Flags];
 
 struct Spec {
     action: Action,
@@ -252,7 +260,7 @@ const SPECS: &[Spec] = &[
         name: "help",
         description: "Show or hide this help",
         keys: &["?", "f1"],
-        contexts: &[List, Detail, Help, Dialog, Approvals],
+        contexts: &[List, Detail, Help, Dialog, Approvals, Flags],
     },
     Spec {
         action: Action::Decide,
@@ -269,25 +277,39 @@ const SPECS: &[Spec] = &[
         contexts: &[List, Detail, Approvals],
     },
     Spec {
+        action: Action::Flags,
+        name: "flags",
+        description: "Set exploit validated / reachable on the selection",
+        keys: &["F"],
+        contexts: &[List, Detail],
+    },
+    Spec {
         action: Action::NextField,
         name: "next_field",
         description: "Dialog: next field",
         keys: &["tab"],
-        contexts: &[Dialog],
+        contexts: DIALOGS,
     },
     Spec {
         action: Action::PrevField,
         name: "prev_field",
         description: "Dialog: previous field",
         keys: &["shift-tab"],
-        contexts: &[Dialog],
+        contexts: DIALOGS,
     },
     Spec {
         action: Action::Submit,
         name: "submit",
-        description: "Dialog: record the decision",
+        description: "Dialog: record the decision or the flags",
         keys: &["ctrl-s"],
-        contexts: &[Dialog],
+        contexts: DIALOGS,
+    },
+    Spec {
+        action: Action::CycleFlag,
+        name: "cycle_flag",
+        description: "Flags: leave / yes / no (or press l, y, n)",
+        keys: &["space"],
+        contexts: &[Flags],
     },
     Spec {
         action: Action::Approve,
@@ -330,7 +352,7 @@ const SPECS: &[Spec] = &[
         description: "Close help/detail/input; clear selection, else filter",
         keys: &["esc"],
         contexts: &[
-            List, Detail, Filter, Command, Help, Dialog, Approvals, Review,
+            List, Detail, Filter, Command, Help, Dialog, Approvals, Review, Flags,
         ],
     },
     Spec {
@@ -339,7 +361,7 @@ const SPECS: &[Spec] = &[
         description: "Quit",
         keys: &["q", "ctrl-c"],
         contexts: &[
-            List, Detail, Filter, Command, Help, Dialog, Approvals, Review,
+            List, Detail, Filter, Command, Help, Dialog, Approvals, Review, Flags,
         ],
     },
 ];

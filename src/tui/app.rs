@@ -12,7 +12,7 @@ pub use super::prompt::{Prompt, PromptKind};
 use super::selection::Selection;
 use super::theme::Theme;
 use super::views::{self, Tab};
-use super::{approvals, decisions, detail, dialog, help, layout, prompt};
+use super::{approvals, decisions, detail, dialog, flags, help, layout, prompt};
 use crate::config::View;
 use crate::store::SortKey;
 use chrono::NaiveDate;
@@ -247,6 +247,7 @@ pub fn on_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
     let typed = match ctx {
         Context::Dialog => Some(dialog::key_action(state, key)),
         Context::Review => Some(approvals::key_action(state, key)),
+        Context::Flags => Some(flags::key_action(state, key)),
         _ => None,
     };
     if let Some(action) = typed {
@@ -294,6 +295,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Context::Dialog => out.extend(dialog::action(state, action)),
         Context::Approvals => out.extend(approvals::action(state, action)),
         Context::Review => out.extend(approvals::review_action(state, action)),
+        Context::Flags => out.extend(flags::action(state, action)),
     }
     out.extend(settle(state));
     out
@@ -364,6 +366,7 @@ fn common_action(state: &mut State, action: Action) -> Vec<Effect> {
             return state.reload();
         }
         Action::Decide => return dialog::open(state),
+        Action::Flags => return flags::open(state),
         Action::Approvals => return approvals::open(state),
         _ => {}
     }

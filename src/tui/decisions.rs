@@ -5,8 +5,10 @@
 use super::action::{Action, Context};
 use super::app::{Effect, State};
 use super::approvals::ApprovalsView;
+use super::daily::{self, Day};
 use super::dialog::Dialog;
 use super::editor::Editor;
+use super::flags::{self, FlagsDialog};
 use super::keymap::{Key, Keymap};
 use super::msg::{TriageEffect, TriageResponse};
 use crate::model::Status;
@@ -27,8 +29,11 @@ pub struct Triage {
     /// What the last write did, shown in the status bar until the next key.
     pub notice: Option<String>,
     pub dialog: Option<Dialog>,
+    pub flags: Option<FlagsDialog>,
     pub approvals: Option<ApprovalsView>,
     approvals_generation: u64,
+    /// The dates the console last saw, to notice midnight (`tui::daily`).
+    pub day: Option<Day>,
 }
 
 impl Default for Triage {
@@ -39,8 +44,10 @@ impl Default for Triage {
             now: None,
             notice: None,
             dialog: None,
+            flags: None,
             approvals: None,
             approvals_generation: 0,
+            day: None,
         }
     }
 }
@@ -55,6 +62,8 @@ impl Triage {
             Some(Context::Review)
         } else if self.dialog.is_some() {
             Some(Context::Dialog)
+        } else if self.flags.is_some() {
+            Some(Context::Flags)
         } else if self.approvals.is_some() {
             Some(Context::Approvals)
         } else {
@@ -205,15 +214,23 @@ pub fn on_response(state: &mut State, response: TriageResponse) -> Vec<Effect> {
         }
         TriageResponse::Refused(message) => {
             // The dialog stays open on the store's refusal so the justification is not lost.
-            match t.dialog.as_mut().filter(|d| d.sending) {
-                Some(d) => {
-                    d.sending = false;
-                    d.error = Some(message);
-                }
-                None => state.error = Some(message),
+            if let Some(d) = t.dialog.as_mut().filter(|d| d.sending) {
+                d.sending = false;
+                d.error = Some(message);
+            } else if let Some(d) = t.flags.as_mut().filter(|d| d.sending) {
+                d.sending = false;
+                d.error = Some(message);
+            } else {
+                state.error = Some(message);
             }
             Vec::new()
         }
+        TriageResponse::FlagsSet { asked, changed } => flags::on_set(state, asked, changed.len()),
+        TriageResponse::Ticked {
+            expired,
+            recomputed,
+        } => daily::on_ticked(state, expired, recomputed),
+        TriageResponse::TickFailed(message) => daily::on_failed(state, message),
         TriageResponse::Approvals { generation, rows } => {
             if let Some(view) = t.approvals.as_mut().filter(|v| v.generation == generation) {
                 view.receive(rows);
@@ -234,7 +251,7 @@ pub fn on_response(state: &mut State, response: TriageResponse) -> Vec<Effect> {
 }
 
 /// Everything a write may have changed, read again.
-fn after_write(state: &mut State) -> Vec<Effect> {
+pub(super) fn after_write(state: &mut State) -> Vec<Effect> {
     let mut out = state.reload();
     out.extend(state.triage.load_approvals());
     out

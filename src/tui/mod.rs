@@ -8,11 +8,14 @@ pub mod approvals;
 pub mod approvals_view;
 pub mod backlog;
 pub mod columns;
+pub mod daily;
 pub mod decisions;
 pub mod detail;
 pub mod dialog;
 pub mod dialog_view;
 pub mod editor;
+pub mod flags;
+pub mod flags_view;
 pub mod help;
 pub mod keymap;
 pub mod layout;
@@ -142,6 +145,15 @@ async fn event_loop(
     let mut events = EventStream::new();
     let mut worker_alive = true;
     let mut effects = init(state);
+    effects.extend(daily::check(
+        state,
+        chrono::Utc::now(),
+        *chrono::Local::now().offset(),
+    ));
+    // An idle console draws nothing, so midnight has to be looked for: a cheap wake-up that
+    // redraws only when the date changed.
+    let mut clock_check = tokio::time::interval(std::time::Duration::from_secs(30));
+    clock_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = true;
     loop {
         for effect in effects.drain(..) {
@@ -176,6 +188,11 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e).wrap_err("cannot read from the terminal"),
                 None => return Ok(()),
             },
+            _ = clock_check.tick() => {
+                let day = state.triage.day;
+                effects = daily::check(state, chrono::Utc::now(), *chrono::Local::now().offset());
+                dirty = state.triage.day != day;
+            }
             reply = replies.recv(), if worker_alive => match reply {
                 Some(reply) => {
                     effects = on_response(state, reply);

@@ -2,7 +2,7 @@
 
 use super::backlog::{Fetch, FetchTag};
 use crate::model::{Finding, FindingRow};
-use crate::store::{DecisionRequest, DecisionResult, DecisionRow, EventRow, SortKey};
+use crate::store::{DecisionRequest, DecisionResult, DecisionRow, EventRow, Flags, SortKey};
 
 /// A request to the database worker.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +45,14 @@ pub enum TriageEffect {
         mine: bool,
         me: String,
     },
+    SetFlags {
+        ids: Vec<i64>,
+        flags: Flags,
+        reason: String,
+        actor: String,
+    },
+    /// The daily tick (`Store::tick`): a console open past midnight brings triage up to date.
+    Tick { actor: String },
 }
 
 /// What the worker sends back.
@@ -103,4 +111,17 @@ pub enum TriageResponse {
         generation: u64,
         message: String,
     },
+    /// Of `asked` findings, those whose flags changed.
+    FlagsSet {
+        asked: usize,
+        changed: Vec<i64>,
+    },
+    /// The daily tick ran: how many acceptances and deferrals expired, whether risk and lanes
+    /// were recomputed.
+    Ticked {
+        expired: usize,
+        recomputed: bool,
+    },
+    /// Its own failure, so it is never mistaken for the answer to a dialog waiting to hear.
+    TickFailed(String),
 }

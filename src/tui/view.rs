@@ -5,7 +5,7 @@
 use super::action::Action;
 use super::app::{Focus, PromptKind, State};
 use super::columns::{self, Column, MARKS_WIDTH, PENDING_MARK, SELECTED_MARK};
-use super::{approvals_view, detail, dialog_view, help, layout, text, views};
+use super::{approvals_view, detail, dialog_view, flags_view, help, layout, text, views};
 use crate::model::FindingRow;
 use crate::sanitize;
 use crate::triage::sla::SlaState;
@@ -31,6 +31,9 @@ pub fn view(state: &State, frame: &mut Frame) {
     }
     draw_status(state, frame, a.status);
     draw_hints(state, frame, a.hints);
+    if let Some(d) = &state.triage.flags {
+        flags_view::draw(state, frame, d);
+    }
     if let Some(d) = &state.triage.dialog {
         dialog_view::draw(state, frame, d);
     }
@@ -266,6 +269,10 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
     }
     if state.triage.dialog.is_some() && state.help.is_none() {
         frame.render_widget(dialog_view::hint_line(state), area);
+        return;
+    }
+    if state.triage.flags.is_some() && state.help.is_none() {
+        frame.render_widget(flags_view::hint_line(state), area);
         return;
     }
     if let Some(v) = &state.triage.approvals

@@ -41,7 +41,11 @@ impl Desk {
         if let Some(why) = &self.read_only
             && !matches!(effect, TriageEffect::Approvals { .. })
         {
-            return TriageResponse::Refused(format!("the database cannot be written: {why}"));
+            let message = format!("the database cannot be written: {why}");
+            return match effect {
+                TriageEffect::Tick { .. } => TriageResponse::TickFailed(message),
+                _ => TriageResponse::Refused(message),
+            };
         }
         serve(&mut self.store, &self.policy, &*self.clock, effect)
     }
@@ -107,6 +111,28 @@ pub fn serve(
                 },
             }
         }
+        TriageEffect::SetFlags {
+            ids,
+            flags,
+            reason,
+            actor,
+        } => match store.set_flags(&ids, flags, &actor, &reason, policy, clock) {
+            Ok(changed) => TriageResponse::FlagsSet {
+                asked: ids.len(),
+                changed,
+            },
+            Err(e) => refused(e),
+        },
+        TriageEffect::Tick { actor } => match store.tick(policy, &actor, clock) {
+            Ok(report) => TriageResponse::Ticked {
+                expired: report.expired.len(),
+                recomputed: report.recomputed.is_some(),
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "console daily tick failed");
+                TriageResponse::TickFailed(e.to_string())
+            }
+        },
     }
 }
 
@@ -118,6 +144,7 @@ pub fn misrouted(effect: TriageEffect) -> Response {
             generation,
             message,
         },
+        TriageEffect::Tick { .. } => TriageResponse::TickFailed(message),
         _ => TriageResponse::Refused(message),
     })
 }
