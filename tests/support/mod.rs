@@ -1,6 +1,7 @@
 //! Shared by the integration tests: the real corpus in ../shared and what SOURCES.md says of it.
 #![allow(dead_code)]
 
+pub mod cli_env;
 pub mod script;
 
 use std::collections::BTreeMap;
