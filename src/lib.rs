@@ -5,6 +5,7 @@ pub mod demo;
 pub mod enrich;
 pub mod ingest;
 pub mod model;
+pub mod owners;
 pub mod prehashed;
 pub mod query;
 pub mod sanitize;
