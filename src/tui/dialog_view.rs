@@ -13,7 +13,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 
 /// The left column: "  (•) false-positive".
 const KINDS_W: u16 = 21;
@@ -70,25 +70,10 @@ fn lane_notes(state: &State, d: &Dialog) -> Vec<String> {
 }
 
 pub fn draw(state: &State, frame: &mut Frame, d: &Dialog) {
-    let screen = frame.area();
-    if screen.width < 4 || screen.height < 4 {
-        return;
-    }
-    let w = screen.width.min(80) - 2;
-    let h = screen.height.min(22) - 2;
-    let rect = Rect::new(
-        screen.x + (screen.width - w) / 2,
-        screen.y + (screen.height - h) / 2,
-        w,
-        h,
-    );
     let theme = &state.theme;
-    let block = Block::bordered()
-        .title(text::clip(&title(d), w.saturating_sub(2) as usize))
-        .border_style(theme.key);
-    let inner = block.inner(rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block, rect);
+    let Some(inner) = super::layout::modal(frame, theme, &title(d), 80, 22) else {
+        return;
+    };
     if inner.height < 4 || inner.width < KINDS_W + 10 {
         frame.render_widget(Paragraph::new("enlarge the terminal to decide"), inner);
         return;

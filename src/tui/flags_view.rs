@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 
 const LABEL: usize = 20;
 
@@ -43,25 +43,10 @@ fn choice_line(state: &State, name: &str, c: Choice, focused: bool) -> Line<'sta
 }
 
 pub fn draw(state: &State, frame: &mut Frame, d: &FlagsDialog) {
-    let screen = frame.area();
-    if screen.width < 4 || screen.height < 4 {
-        return;
-    }
-    let w = screen.width.min(72) - 2;
-    let h = screen.height.min(16) - 2;
-    let rect = Rect::new(
-        screen.x + (screen.width - w) / 2,
-        screen.y + (screen.height - h) / 2,
-        w,
-        h,
-    );
     let theme = &state.theme;
-    let block = Block::bordered()
-        .title(text::clip(&title(d), w.saturating_sub(2) as usize))
-        .border_style(theme.key);
-    let inner = block.inner(rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block, rect);
+    let Some(inner) = super::layout::modal(frame, theme, &title(d), 72, 16) else {
+        return;
+    };
     if inner.height < 6 || inner.width < 30 {
         frame.render_widget(Paragraph::new("enlarge the terminal to set flags"), inner);
         return;

@@ -81,3 +81,34 @@ pub fn areas(state: &State, area: Rect) -> Areas {
         hints,
     }
 }
+
+/// Draws a bordered box centred on the screen, at most `max_w` x `max_h`, over whatever is
+/// behind it, and returns the room inside; `None` when the screen is too small for a box.
+pub fn modal(
+    frame: &mut ratatui::Frame,
+    theme: &super::theme::Theme,
+    title: &str,
+    max_w: u16,
+    max_h: u16,
+) -> Option<Rect> {
+    use ratatui::widgets::{Block, Clear};
+    let screen = frame.area();
+    if screen.width < 4 || screen.height < 4 {
+        return None;
+    }
+    let w = screen.width.min(max_w) - 2;
+    let h = screen.height.min(max_h) - 2;
+    let rect = Rect::new(
+        screen.x + (screen.width - w) / 2,
+        screen.y + (screen.height - h) / 2,
+        w,
+        h,
+    );
+    let block = Block::bordered()
+        .title(super::text::clip(title, w.saturating_sub(2) as usize))
+        .border_style(theme.key);
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    Some(inner)
+}
