@@ -288,3 +288,33 @@ fn decisions_need_a_reason_and_are_recorded() {
         Some(&1)
     );
 }
+
+#[test]
+fn a_large_first_scan_with_a_repeat_in_the_middle_keeps_every_id_right() {
+    // More rows than one multi-row INSERT holds, and a repeated fingerprint that forces the
+    // waiting rows out before its lookup.
+    let mut f = fixture();
+    let mut report: Vec<String> = (0..150).map(|i| format!("f{i:03} {i}")).collect();
+    report.insert(100, "f042 42".into());
+    let s = f.scan(&report.join("\n"));
+    assert_eq!((s.new, s.duplicates), (150, 1));
+    for i in [0, 63, 64, 99, 100, 149] {
+        let id = f.id_of(&format!("f{i:03}"));
+        let created: Vec<_> = f
+            .store
+            .history(id)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == "created")
+            .collect();
+        assert_eq!(created.len(), 1, "f{i:03} (#{id})");
+    }
+    f.clock.set(at("2026-01-02T00:00:00Z"));
+    let keep: Vec<String> = (10..150).map(|i| format!("f{i:03} {i}")).collect();
+    let s = f.scan(&keep.join("\n"));
+    assert_eq!((s.new, s.seen, s.closed), (0, 140, 10));
+    for i in 0..10 {
+        assert_eq!(f.status_of(&format!("f{i:03}")), Status::Fixed);
+    }
+    assert_eq!(f.status_of("f010"), Status::Open);
+}
