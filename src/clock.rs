@@ -34,6 +34,16 @@ impl Clock for FixedClock {
     }
 }
 
+/// The one date format stored everywhere (due, until, KEV dates): `YYYY-MM-DD`.
+pub fn day(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// A stored date; `None` for anything that is not `YYYY-MM-DD`.
+pub fn parse_day(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
 /// The one timestamp format stored everywhere: RFC 3339, UTC, whole seconds.
 pub fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)

@@ -163,7 +163,7 @@ pub(crate) fn age(t: &Term, now: DateTime<Utc>) -> Result<Node, QueryError> {
 }
 
 fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    crate::clock::day(d)
 }
 
 /// `YYYY-MM-DD` exactly (chrono alone would also take `2026-1-5` or a signed year).

@@ -107,7 +107,7 @@ fn current(txn: &Transaction<'_>, id: i64) -> Result<Current, StoreError> {
 }
 
 fn day(d: Option<NaiveDate>) -> Option<String> {
-    d.map(|d| d.format("%Y-%m-%d").to_string())
+    d.map(crate::clock::day)
 }
 
 /// Puts a decision into force on its finding; returns the status it left and took.
@@ -401,7 +401,7 @@ impl Store {
                 ));
                 continue;
             }
-            let until = until.and_then(|u| NaiveDate::parse_from_str(&u, "%Y-%m-%d").ok());
+            let until = until.as_deref().and_then(crate::clock::parse_day);
             let mut payload = serde_json::json!({
                 "decision": decision_id, "kind": kind, "author": author,
             });

@@ -36,10 +36,7 @@ impl<'c> Exploitability<'c> {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let due: Option<String> = r.get(1)?;
-            kev.insert(
-                r.get(0)?,
-                due.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
-            );
+            kev.insert(r.get(0)?, due.as_deref().and_then(crate::clock::parse_day));
         }
         let epss_empty: bool =
             conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM epss)", [], |r| r.get(0))?;
@@ -188,7 +185,7 @@ impl Store {
             )?;
             for (id, cves, kev, kev_due, epss, epss_pct) in rows {
                 let new = x.of(Some(&cves))?;
-                let new_due = new.kev_due.map(|d| d.format("%Y-%m-%d").to_string());
+                let new_due = new.kev_due.map(crate::clock::day);
                 if (kev, &kev_due, epss, epss_pct) == (new.kev, &new_due, new.epss, new.epss_pct) {
                     continue;
                 }

@@ -27,7 +27,7 @@ fn parse_time(s: Option<&str>) -> Option<DateTime<Utc>> {
 }
 
 fn parse_day(s: Option<&str>) -> Option<NaiveDate> {
-    s.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    s.and_then(crate::clock::parse_day)
 }
 
 /// A row selected with `RECORD_COLUMNS`, borrowed from the statement.
@@ -143,7 +143,7 @@ pub(crate) fn reassess(
         let (old_exposed, old_tier) = (rec.exposed, rec.tier);
         let a = assessor.assess(&mut rec, &facts);
         let lane = a.lane.map(|i| assessor.policy.lanes[i].name.as_str());
-        let due = a.due.map(|d| d.format("%Y-%m-%d").to_string());
+        let due = a.due.map(crate::clock::day);
         if old_risk != Some(a.risk)
             || old_lane != lane
             || old_due != due.as_deref()
@@ -220,7 +220,7 @@ impl Store {
     ) -> Result<Option<Recomputed>, StoreError> {
         let digest = policy.digest();
         let now = clock.now();
-        let today = now.date_naive().format("%Y-%m-%d").to_string();
+        let today = crate::clock::day(now.date_naive());
         let policy_changed = self.policy_digest()?.as_deref() != Some(digest.as_str());
         let last_day: Option<String> = self
             .conn
@@ -293,7 +293,7 @@ impl Store {
     ) -> Result<TickReport, StoreError> {
         let recomputed = self.apply_policy(policy, actor, clock, false)?;
         let now = clock.now();
-        let today = now.date_naive().format("%Y-%m-%d").to_string();
+        let today = crate::clock::day(now.date_naive());
         let at = stamp(now);
         let assessor = Assessor::new(policy, now).map_err(StoreError::Invalid)?;
         let txn = self.conn.transaction()?;
@@ -368,10 +368,9 @@ pub struct LaneSummary {
 impl Store {
     /// Active work per lane as of `today`, for the lanes overview and WIP limits.
     pub fn lane_summaries(&self, today: NaiveDate) -> Result<Vec<LaneSummary>, StoreError> {
-        let today_s = today.format("%Y-%m-%d").to_string();
-        let soon = (today + chrono::TimeDelta::days(crate::triage::sla::DUE_SOON_DAYS))
-            .format("%Y-%m-%d")
-            .to_string();
+        let today_s = crate::clock::day(today);
+        let soon =
+            crate::clock::day(today + chrono::TimeDelta::days(crate::triage::sla::DUE_SOON_DAYS));
         let active = Status::active_sql_list();
         let mut stmt = self.conn.prepare(&format!(
             "SELECT lane, COUNT(*),

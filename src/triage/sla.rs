@@ -20,7 +20,7 @@ pub enum SlaState {
 impl SlaState {
     /// `due` as stored (YYYY-MM-DD); an unreadable date counts as no deadline.
     pub fn of(due: Option<&str>, today: NaiveDate) -> SlaState {
-        let Some(due) = due.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) else {
+        let Some(due) = due.and_then(crate::clock::parse_day) else {
             return SlaState::None;
         };
         let left = (due - today).num_days();

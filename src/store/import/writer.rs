@@ -328,7 +328,6 @@ impl<'t, 'o> Writer<'t, 'o> {
         };
         let a = self.assessor.assess(&mut rec, &facts);
         let lane = a.lane.map(|i| self.opts.policy.lanes[i].name.as_str());
-        let due = a.due.map(|d| d.format("%Y-%m-%d").to_string());
         self.stmts.insert.execute(params![
             run.scope_id,
             s.repo,
@@ -354,14 +353,14 @@ impl<'t, 'o> Writer<'t, 'o> {
             run.scan_id,
             f.score,
             x.kev,
-            x.kev_due.map(|d| d.format("%Y-%m-%d").to_string()),
+            x.kev_due.map(crate::clock::day),
             x.epss,
             x.epss_pct,
             a.exposed,
             a.tier,
             a.risk,
             lane,
-            due
+            a.due.map(crate::clock::day)
         ])?;
         Ok(self.txn.last_insert_rowid())
     }
@@ -453,7 +452,7 @@ impl<'t, 'o> Writer<'t, 'o> {
                 &content[..],
                 f.score,
                 x.kev,
-                x.kev_due.map(|d| d.format("%Y-%m-%d").to_string()),
+                x.kev_due.map(crate::clock::day),
                 x.epss,
                 x.epss_pct
             ])?;
