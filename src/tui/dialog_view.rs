@@ -218,20 +218,10 @@ pub fn draw(state: &State, frame: &mut Frame, d: &Dialog) {
 }
 
 /// The keys of the dialog, for the console's hint line.
-pub fn hint_line(state: &State) -> Line<'static> {
-    let items = [
-        (Action::NextField, "next field"),
-        (Action::PrevField, "back"),
-        (Action::MoveDown, "kind"),
-        (Action::Submit, "record"),
-        (Action::Back, "cancel"),
-    ];
-    let mut spans = Vec::new();
-    for (a, what) in items {
-        if let Some(k) = state.keymap.first(a) {
-            spans.push(Span::styled(k.to_string(), state.theme.key));
-            spans.push(Span::raw(format!(" {what}  ")));
-        }
-    }
-    Line::from(spans)
-}
+pub const HINTS: &[(Action, &str)] = &[
+    (Action::NextField, "next field"),
+    (Action::PrevField, "back"),
+    (Action::MoveDown, "kind"),
+    (Action::Submit, "record"),
+    (Action::Back, "cancel"),
+];

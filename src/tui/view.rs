@@ -268,11 +268,11 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
         return;
     }
     if state.triage.dialog.is_some() && state.help.is_none() {
-        frame.render_widget(dialog_view::hint_line(state), area);
+        draw_hint_items(state, frame, area, dialog_view::HINTS);
         return;
     }
     if state.triage.flags.is_some() && state.help.is_none() {
-        frame.render_widget(flags_view::hint_line(state), area);
+        draw_hint_items(state, frame, area, flags_view::HINTS);
         return;
     }
     if let Some(v) = &state.triage.approvals
