@@ -198,8 +198,15 @@ fn a_console_open_past_the_end_of_an_acceptance_reopens_it_on_the_new_day() {
     assert_eq!(status(&h), Status::AcceptedRisk);
 
     let utc = chrono::FixedOffset::east_opt(0).unwrap();
+    // At start the console brings triage up to date: nothing has expired yet.
     let first = daily::check(&mut h.state, "2026-05-01T12:00:00Z".parse().unwrap(), utc);
-    assert!(first.is_empty(), "the first look only notes the day");
+    assert_eq!(first.len(), 1, "a tick at start");
+    h.run(first);
+    assert_eq!(status(&h), Status::AcceptedRisk);
+    assert!(
+        daily::check(&mut h.state, "2026-05-01T18:00:00Z".parse().unwrap(), utc).is_empty(),
+        "the same day again asks for nothing"
+    );
     // Ten days later, the console still open: the writer's clock has moved too.
     let later = "2026-05-11T00:05:00Z".parse().unwrap();
     h.clock.set(later);

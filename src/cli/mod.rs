@@ -208,8 +208,8 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             let mut config = ctx.config()?;
             // `--as` decides who acts in the console too.
             config.me = Some(ctx.actor(&config));
-            // Expired decisions reopen (and a changed policy recomputes) before the first frame.
-            drop(ctx.open_triaged(&config, &ctx.actor(&config))?);
+            // The console brings triage up to date itself, on its writer thread, so a new day's
+            // recompute never holds up the first frame (see tui::daily).
             crate::tui::run(&ctx.paths.db, &config, config.me.clone())?;
             Ok(ExitCode::SUCCESS)
         }

@@ -1,9 +1,8 @@
-//! The daily tick while the console is open. The CLI brings triage up to date when it opens
-//! the store (`Store::tick`: expired acceptances and deferrals reopen, a new day recomputes
-//! risk and lanes); a console left open past midnight would otherwise show yesterday's lanes
-//! and keep findings accepted past their date. The event loop reports the time now and then;
-//! when the date changes the writer runs the tick, off the UI thread, and the rows are read
-//! again.
+//! Keeping triage current while the console is open (`Store::tick`: expired acceptances and
+//! deferrals reopen, a new day recomputes risk and lanes). The event loop reports the time at
+//! start and now and then; at start and whenever the date changes the writer runs the tick,
+//! off the UI thread, and the rows are read again. At start it must not run before the first
+//! frame: a new day's recompute takes seconds on a million findings.
 
 use super::app::{Effect, State};
 use super::decisions;
@@ -21,8 +20,8 @@ pub struct Day {
 /// Who the tick is recorded as when the console has no `me`: it is the tool's own doing.
 const SYSTEM_ACTOR: &str = "lastmile";
 
-/// Notes the time `now` (in the local `offset`); on a new date asks the writer for the tick.
-/// The first call only notes the day: the store was brought up to date when it was opened.
+/// Notes the time `now` (in the local `offset`); at the first call and on a new date asks the
+/// writer for the tick.
 pub fn check(state: &mut State, now: DateTime<Utc>, offset: FixedOffset) -> Vec<Effect> {
     let day = Day {
         local: now.with_timezone(&offset).date_naive(),
@@ -31,7 +30,8 @@ pub fn check(state: &mut State, now: DateTime<Utc>, offset: FixedOffset) -> Vec<
     state.today = Some(day.local);
     state.triage.now = Some(now);
     match state.triage.day.replace(day) {
-        Some(before) if before != day => {
+        Some(before) if before == day => Vec::new(),
+        _ => {
             let actor = state
                 .triage
                 .me
@@ -40,7 +40,6 @@ pub fn check(state: &mut State, now: DateTime<Utc>, offset: FixedOffset) -> Vec<
                 .to_string();
             vec![Effect::Triage(TriageEffect::Tick { actor })]
         }
-        _ => Vec::new(),
     }
 }
 
@@ -80,12 +79,12 @@ mod tests {
     }
 
     #[test]
-    fn a_tick_is_asked_for_once_per_new_date_local_or_utc() {
+    fn a_tick_is_asked_for_at_start_and_once_per_new_date_local_or_utc() {
         let theme = Theme::new("default", ColorDepth::None);
         let mut state = State::new(Keymap::default(), theme, 80, 24);
         let utc = FixedOffset::east_opt(0).unwrap();
         let tokyo = FixedOffset::east_opt(9 * 3600).unwrap();
-        assert!(check(&mut state, at("2026-05-01T12:00:00Z"), utc).is_empty());
+        assert_eq!(check(&mut state, at("2026-05-01T12:00:00Z"), utc).len(), 1);
         assert!(check(&mut state, at("2026-05-01T23:59:00Z"), utc).is_empty());
         let e = check(&mut state, at("2026-05-02T00:01:00Z"), utc);
         assert_eq!(
