@@ -193,6 +193,26 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // 3: ownership. `owner` and `team` (step 1) say who; these say how they were chosen, so
+    // routing never overwrites a person's choice and the reasons stay visible.
+    r#"
+-- 'manual' (a person chose) or 'routed' (the router suggested and it was applied).
+ALTER TABLE findings ADD COLUMN assignment TEXT;
+ALTER TABLE findings ADD COLUMN assigned_by TEXT;
+ALTER TABLE findings ADD COLUMN assigned_at TEXT;
+-- The router's chain of reasons, as plain text, when the assignment was routed.
+ALTER TABLE findings ADD COLUMN route_reason TEXT;
+
+-- git blame of one file at one commit, encoded by owners::blame. A commit's blame never
+-- changes, so entries are valid forever; they are dropped only to save space.
+CREATE TABLE blame_cache (
+    repo      TEXT NOT NULL,
+    commit_id TEXT NOT NULL,
+    path      TEXT NOT NULL,
+    data      BLOB NOT NULL,
+    PRIMARY KEY (repo, commit_id, path)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this binary writes.
