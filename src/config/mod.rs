@@ -9,7 +9,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+mod roster;
 mod triage;
+pub use roster::{Person, Routing, Source, Team, Tickets};
 pub use triage::{Lane, RiskWeights, Sla, View};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -32,6 +34,8 @@ pub struct Config {
     pub sla: Sla,
     #[serde(default)]
     pub views: Vec<Spanned<View>>,
+    #[serde(default)]
+    pub routing: Routing,
     /// Action name -> keys, replacing that action's default keys.
     #[serde(default)]
     pub keys: BTreeMap<String, Spanned<Vec<String>>>,
@@ -53,30 +57,6 @@ pub struct Repo {
     pub internet_facing: bool,
     /// Business criticality: 1 (crown jewels), 2, or 3 (least critical).
     pub tier: Option<i64>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Team {
-    pub name: String,
-    #[serde(default)]
-    pub members: Vec<String>,
-    pub champion: Option<String>,
-    pub lead: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Person {
-    pub handle: String,
-    pub name: Option<String>,
-    #[serde(default)]
-    pub emails: Vec<String>,
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    pub team: Option<String>,
-    /// The day they left (YYYY-MM-DD); absent while they are here.
-    pub left: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -210,9 +190,10 @@ impl Config {
     fn validate(&self, text: &str) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         let mut at = |span: std::ops::Range<usize>, key: String, message: String| {
-            let (l, _) = line_col(text, span.start);
+            // An empty span at 0 is a top-level key with no table to point at.
+            let line = (span != (0..0)).then(|| line_col(text, span.start).0);
             out.push(Diagnostic {
-                line: Some(l),
+                line,
                 column: None,
                 key,
                 message,
@@ -255,65 +236,8 @@ impl Config {
                 );
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        for (i, t) in self.teams.iter().enumerate() {
-            let team = t.get_ref();
-            if !seen.insert(team.name.clone()) {
-                at(
-                    t.span(),
-                    format!("teams[{i}].name"),
-                    format!("team '{}' is defined twice", team.name),
-                );
-            }
-            for (field, who) in [("champion", &team.champion), ("lead", &team.lead)] {
-                if let Some(h) = who
-                    && !handles.contains(&h.as_str())
-                {
-                    at(
-                        t.span(),
-                        format!("teams[{i}].{field}"),
-                        format!("'{h}' is not in [[people]]"),
-                    );
-                }
-            }
-            for m in &team.members {
-                if !handles.contains(&m.as_str()) {
-                    at(
-                        t.span(),
-                        format!("teams[{i}].members"),
-                        format!("'{m}' is not in [[people]]"),
-                    );
-                }
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        for (i, p) in self.people.iter().enumerate() {
-            let person = p.get_ref();
-            if !seen.insert(person.handle.clone()) {
-                at(
-                    p.span(),
-                    format!("people[{i}].handle"),
-                    format!("'{}' is defined twice", person.handle),
-                );
-            }
-            if let Some(t) = &person.team
-                && !team_names.contains(&t.as_str())
-            {
-                at(
-                    p.span(),
-                    format!("people[{i}].team"),
-                    format!("team '{t}' is not defined in [[teams]]"),
-                );
-            }
-            if let Some(d) = &person.left
-                && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
-            {
-                at(
-                    p.span(),
-                    format!("people[{i}].left"),
-                    format!("'{d}' is not a date (YYYY-MM-DD)"),
-                );
-            }
+        for (span, key, message) in roster::validate(self) {
+            at(span, key, message);
         }
         for (i, r) in self.repos.iter().enumerate() {
             if let Some(t) = r.get_ref().tier

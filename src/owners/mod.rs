@@ -5,3 +5,5 @@ pub mod codeowners;
 mod pattern;
 
 pub use pattern::{MAX_PATTERN_LEN, PatternError};
+pub mod roster;
+pub mod router;
