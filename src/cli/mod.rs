@@ -7,6 +7,7 @@ mod enrich;
 mod findings;
 mod import;
 mod output;
+mod route;
 mod stats;
 mod triage;
 
@@ -70,6 +71,11 @@ pub enum Command {
     Enrich(enrich::Args),
     /// The lanes with their open work, deadlines, pending approvals and WIP by team.
     Lanes(triage::LanesArgs),
+    /// Suggest an owner for findings (CODEOWNERS, catalogs, git blame, the roster) with the
+    /// reasons; --apply assigns them.
+    Route(route::Args),
+    /// Assign findings to a person or team by hand (routing leaves these alone).
+    Assign(route::AssignArgs),
 }
 
 /// What a subcommand needs from the environment, resolved once.
@@ -142,6 +148,8 @@ fn command_name(c: &Command) -> &'static str {
         Command::Tick(_) => "tick",
         Command::Enrich(_) => "enrich",
         Command::Lanes(_) => "lanes",
+        Command::Route(_) => "route",
+        Command::Assign(_) => "assign",
     }
 }
 
@@ -227,5 +235,7 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Tick(args)) => triage::tick(&ctx, args),
         Some(Command::Enrich(args)) => enrich::run(&ctx, args),
         Some(Command::Lanes(args)) => triage::lanes(&ctx, args),
+        Some(Command::Route(args)) => route::route(&ctx, args),
+        Some(Command::Assign(args)) => route::assign(&ctx, args),
     }
 }

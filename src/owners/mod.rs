@@ -5,5 +5,7 @@ pub mod codeowners;
 mod pattern;
 
 pub use pattern::{MAX_PATTERN_LEN, PatternError};
+pub mod plan;
 pub mod roster;
 pub mod router;
+pub mod sources;

@@ -18,7 +18,7 @@ mod values;
 pub use compile::{Compiled, compile};
 pub use eval::Matcher;
 pub use fields::FIELDS;
-pub use parse::{Expr, Op, Term, parse};
+pub use parse::{Expr, Op, Term, parse, quote};
 pub use record::{Context, Record};
 
 use std::fmt;

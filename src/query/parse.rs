@@ -311,6 +311,20 @@ fn read_bare(chars: &[char], start: usize) -> (String, usize) {
     (chars[start..j].iter().collect(), j)
 }
 
+/// `value` as a quoted filter value, so a query built from data means what the data says.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
 fn read_quoted(chars: &[char], start: usize) -> Result<(String, usize), QueryError> {
     let mut value = String::new();
     let mut j = start + 1;

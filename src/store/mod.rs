@@ -9,6 +9,7 @@ mod flags;
 mod import;
 mod migrations;
 mod queries;
+pub mod routing;
 mod triage;
 
 pub use decisions::{DecisionFilter, DecisionRequest, DecisionResult, DecisionRow, Outcome};
@@ -18,6 +19,7 @@ pub use flags::Flags;
 pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary, file_digest};
 pub use migrations::CURRENT as SCHEMA_VERSION;
 pub use queries::{Anchor, Counts, EventRow, Page, PageRequest, SortField, SortKey, Stats};
+pub use routing::{Assigned, Assignment, Current as CurrentAssignment, How as AssignHow};
 pub use triage::{LaneSummary, Recomputed, TickReport};
 
 use crate::ingest::IngestError;
