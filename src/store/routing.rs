@@ -62,25 +62,25 @@ pub struct Current {
     pub reason: Option<String>,
 }
 
+const CURRENT_SQL: &str = "SELECT owner, team, assignment, assigned_by, assigned_at, route_reason
+     FROM findings WHERE id = ?1";
+
+fn read_current(r: &rusqlite::Row<'_>) -> rusqlite::Result<Current> {
+    Ok(Current {
+        owner: r.get(0)?,
+        team: r.get(1)?,
+        how: r.get(2)?,
+        by: r.get(3)?,
+        at: r.get(4)?,
+        reason: r.get(5)?,
+    })
+}
+
 impl Store {
     pub fn assignment(&self, id: i64) -> Result<Option<Current>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT owner, team, assignment, assigned_by, assigned_at, route_reason
-                 FROM findings WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(Current {
-                        owner: r.get(0)?,
-                        team: r.get(1)?,
-                        how: r.get(2)?,
-                        by: r.get(3)?,
-                        at: r.get(4)?,
-                        reason: r.get(5)?,
-                    })
-                },
-            )
+            .query_row(CURRENT_SQL, [id], read_current)
             .optional()?)
     }
 
@@ -104,27 +104,21 @@ impl Store {
         let mut out = Vec::with_capacity(items.len());
         let mut changed = Vec::new();
         {
-            let mut read = txn.prepare_cached(
-                "SELECT owner, team, assignment, assigned_by, assigned_at FROM findings
-                 WHERE id = ?1",
-            )?;
+            let mut read = txn.prepare_cached(CURRENT_SQL)?;
             let mut write = txn.prepare_cached(
                 "UPDATE findings SET owner = ?2, team = ?3, assignment = ?4, assigned_by = ?5,
                  assigned_at = ?6, route_reason = ?7 WHERE id = ?1",
             )?;
             for (id, a) in items {
-                let row: Option<(
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                )> = read
-                    .query_row([id], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                    })
-                    .optional()?;
-                let Some((owner, team, how, by, when)) = row else {
+                let Some(Current {
+                    owner,
+                    team,
+                    how,
+                    by,
+                    at: when,
+                    ..
+                }) = read.query_row([id], read_current).optional()?
+                else {
                     return Err(StoreError::Invalid(format!("no finding with id {id}")));
                 };
                 let manual = how.as_deref() == Some("manual");
