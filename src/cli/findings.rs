@@ -174,6 +174,28 @@ pub fn show(ctx: &Context, args: ShowArgs) -> color_eyre::Result<ExitCode> {
     if let Some(risk) = r.risk {
         writeln!(out, "  risk      {risk:.0} of 100")?;
     }
+    if let Some(a) = store.assignment(args.id)?
+        && (a.owner.is_some() || a.team.is_some())
+    {
+        let who = [
+            a.owner.as_deref().map(|o| format!("@{}", s(o))),
+            a.team.as_deref().map(|t| format!("team {}", s(t))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        let how = match (a.how.as_deref(), &a.by, &a.at) {
+            (Some(how), Some(by), Some(at)) => {
+                format!("   {how} by {} {}", s(by), at.get(..10).unwrap_or(at))
+            }
+            _ => String::new(),
+        };
+        writeln!(out, "  owner     {who}{how}")?;
+        if let Some(reason) = &a.reason {
+            writeln!(out, "  routed    {}", s(reason))?;
+        }
+    }
     if finding.suppressed {
         writeln!(out, "  suppressed in source")?;
     }

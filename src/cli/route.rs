@@ -101,9 +101,7 @@ pub fn route(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         query.as_deref(),
         Some("status:active"),
     )?;
-    let targets = store.routing_targets(&ids)?;
-    let blame = crate::owners::plan::BlameMap::new();
-    let planned = planner.plan(targets, &blame, args.force);
+    let planned = planner.suggest(&mut store, &ids, args.force)?;
 
     let mut applied = Vec::new();
     if args.apply {

@@ -7,6 +7,7 @@ use super::router::{Author, Evidence, Router, Suggestion};
 use super::sources::Sources;
 use crate::config::Config;
 use crate::store::routing::Target;
+use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
@@ -67,6 +68,19 @@ impl Planner {
     pub fn owner_left(&self, owner: &str) -> Option<NaiveDate> {
         let p = self.roster.person(owner)?;
         self.roster.left_by(p, self.today)
+    }
+
+    /// Routes the findings with these ids: reads them, blames their lines (through the cache,
+    /// which is why the store is mutable) and plans each.
+    pub fn suggest(
+        &self,
+        store: &mut Store,
+        ids: &[i64],
+        force: bool,
+    ) -> Result<Vec<Planned>, StoreError> {
+        let targets = store.routing_targets(ids)?;
+        let blame = BlameMap::new();
+        Ok(self.plan(targets, &blame, force))
     }
 
     pub fn plan(&self, targets: Vec<Target>, blame: &BlameMap, force: bool) -> Vec<Planned> {
