@@ -184,7 +184,25 @@ impl Config {
                 message: format!("cannot read: {e}"),
             }],
         })?;
-        Config::parse(&text, &file)
+        let mut config = Config::parse(&text, &file)?;
+        config.resolve_paths(path.parent().unwrap_or(Path::new(".")));
+        Ok(config)
+    }
+
+    /// Makes repo clone paths usable from anywhere: `~/` is the home directory, and a relative
+    /// path is relative to `base` (the config file's folder), not to wherever lastmile runs.
+    pub fn resolve_paths(&mut self, base: &Path) {
+        let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+        for r in &mut self.repos {
+            let repo = r.get_mut();
+            let Some(p) = &repo.path else { continue };
+            let resolved = match (p.strip_prefix("~"), &home) {
+                (Ok(rest), Some(home)) => home.join(rest),
+                _ if p.is_relative() => base.join(p),
+                _ => continue,
+            };
+            repo.path = Some(resolved);
+        }
     }
 
     fn validate(&self, text: &str) -> Vec<Diagnostic> {
@@ -405,6 +423,30 @@ mod tests {
     fn the_example_config_is_valid() {
         let text = include_str!("../../config.example.toml");
         Config::parse(text, "config.example.toml").unwrap();
+    }
+
+    #[test]
+    fn clone_paths_resolve_against_the_config_file_and_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "[[repos]]\nname = \"a\"\npath = \"clones/a\"\n[[repos]]\nname = \"b\"\npath = \"/abs/b\"\n\
+             [[repos]]\nname = \"c\"\npath = \"~/src/c\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&file).unwrap();
+        let paths: Vec<_> = c
+            .repos
+            .iter()
+            .map(|r| r.get_ref().path.clone().unwrap())
+            .collect();
+        assert_eq!(paths[0], dir.path().join("clones/a"));
+        assert_eq!(paths[1], PathBuf::from("/abs/b"));
+        assert!(
+            paths[2].ends_with("src/c") && paths[2].is_absolute(),
+            "{paths:?}"
+        );
     }
 
     #[test]
