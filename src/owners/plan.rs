@@ -89,12 +89,21 @@ impl Planner {
             routing: &self.config.routing,
             today: self.today,
         };
+        // Findings crowd into few files (100k findings over 5k files is typical): match each
+        // file against CODEOWNERS and catalogs once.
+        let mut claims: HashMap<(String, Option<String>), Vec<super::router::Claim>> =
+            HashMap::new();
         targets
             .into_iter()
             .map(|target| {
+                let key = (target.repo.clone(), target.path.clone());
+                let claims = claims
+                    .entry(key)
+                    .or_insert_with(|| self.sources.claims(&target.repo, target.path.as_deref()))
+                    .clone();
                 let evidence = Evidence {
                     blame: blame.get(&target.id).cloned(),
-                    claims: self.sources.claims(&target.repo, target.path.as_deref()),
+                    claims,
                 };
                 let mut suggestion = router.route(&evidence);
                 let cur = &target.current;
