@@ -166,7 +166,7 @@ impl Parser {
             Ok(d) => d,
             Err(e) => {
                 let line = first + e.marker().line().saturating_sub(1);
-                return self.report(line, Severity::Error, Problem::Yaml(e.info().to_string()));
+                return self.report(line, Severity::Error, Problem::Yaml(clip(e.info())));
             }
         };
         for doc in &docs {
@@ -289,8 +289,8 @@ impl Parser {
         };
         if entity.is_kind("Component") && entity.owner.is_none() && owner_node.is_none() {
             let problem = Problem::NoOwner {
-                kind: entity.kind.clone(),
-                name: entity.name.clone(),
+                kind: clip(&entity.kind),
+                name: clip(&entity.name),
             };
             self.report(line, Severity::Error, problem);
         }
@@ -300,7 +300,7 @@ impl Parser {
             self.report(
                 line,
                 Severity::Warning,
-                Problem::Duplicate(entity.entity_ref().to_string()),
+                Problem::Duplicate(clip(&r.to_string())),
             );
         }
         self.entities.push(entity);

@@ -318,3 +318,40 @@ fn deep_nesting_is_refused_not_a_crash() {
         f.diagnostics()
     );
 }
+
+#[test]
+fn ties_go_to_the_first_in_file_order() {
+    let a = "apiVersion: x\nkind: Component\nmetadata:\n  name: first\nspec:\n  owner: a\n";
+    let text = format!(
+        "{a}---\n{}",
+        a.replace("first", "second").replace("owner: a", "owner: b")
+    );
+    let cat = Catalog::new(vec![CatalogFile::parse("lib/catalog-info.yaml", &text)]);
+    let m = cat.owner_of("any", None, "lib/x.rs").unwrap();
+    assert_eq!(
+        (m.entity.name.as_str(), m.scope.as_str(), m.via),
+        ("first", "lib", None)
+    );
+    assert!(
+        m.explain()
+            .ends_with("covers `lib/` (catalog file in this repository)"),
+        "{}",
+        m.explain()
+    );
+    // Only components cover paths.
+    let cat = Catalog::new(vec![CatalogFile::parse(
+        "catalog-info.yaml",
+        &text.replace("Component", "API"),
+    )]);
+    assert!(cat.owner_of("any", None, "x").is_none());
+}
+
+#[test]
+fn crlf_and_bom() {
+    let f = one(&format!("\u{feff}{}", BILLING.replace('\n', "\r\n")));
+    assert!(f.diagnostics().is_empty(), "{:?}", f.diagnostics());
+    assert_eq!(
+        (f.entities()[0].line, f.entities()[0].owner_line),
+        (2, Some(11))
+    );
+}
