@@ -362,29 +362,22 @@ impl Parser {
     fn links(&mut self, annotations: &[(String, String, usize)]) -> Vec<super::RepoLink> {
         let mut out = Vec::new();
         for (key, value, line) in annotations {
-            let (annotation, link) = match key.as_str() {
-                PROJECT_SLUG_GITHUB => (
-                    PROJECT_SLUG_GITHUB,
-                    parse_slug(PROJECT_SLUG_GITHUB, value, *line),
-                ),
-                PROJECT_SLUG_GITLAB => (
-                    PROJECT_SLUG_GITLAB,
-                    parse_slug(PROJECT_SLUG_GITLAB, value, *line),
-                ),
-                SOURCE_LOCATION | MANAGED_BY_LOCATION => {
-                    let a = if key == SOURCE_LOCATION {
-                        SOURCE_LOCATION
-                    } else {
-                        MANAGED_BY_LOCATION
-                    };
-                    // `dir:` and `file:` locations are local to the catalog's host: no repository.
-                    let remote = value.starts_with("url:") || value.starts_with("http");
-                    if !remote {
-                        continue;
-                    }
-                    (a, parse_location(a, value, *line))
-                }
-                _ => continue,
+            let known = [
+                PROJECT_SLUG_GITHUB,
+                PROJECT_SLUG_GITLAB,
+                SOURCE_LOCATION,
+                MANAGED_BY_LOCATION,
+            ];
+            let Some(annotation) = known.into_iter().find(|k| k == key) else {
+                continue;
+            };
+            let link = if annotation.ends_with("project-slug") {
+                parse_slug(annotation, value, *line)
+            } else if value.starts_with("url:") || value.starts_with("http") {
+                parse_location(annotation, value, *line)
+            } else {
+                // `dir:` and `file:` locations are local to the catalog's host: no repository.
+                continue;
             };
             match link {
                 Some(l) => out.push(l),

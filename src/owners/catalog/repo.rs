@@ -40,7 +40,7 @@ pub fn parse_slug(annotation: &'static str, value: &str, line: usize) -> Option<
     let ok = parts.len() >= 2 && parts.iter().all(|p| !p.is_empty() && !p.contains(' '));
     // GitHub has exactly one level of owner; GitLab nests groups.
     let ok = ok && (annotation != PROJECT_SLUG_GITHUB || parts.len() == 2);
-    ok.then(|| RepoLink {
+    ok.then_some(RepoLink {
         annotation,
         slug,
         path: None,
