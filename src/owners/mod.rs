@@ -1,6 +1,7 @@
-//! Ownership: who should fix a finding. So far the CODEOWNERS reader; service catalogs, git
-//! blame and the router that combines them come next.
+//! Ownership: who should fix a finding. The CODEOWNERS reader and the Backstage catalog
+//! reader; git blame and the router that combines them come next.
 
+pub mod catalog;
 pub mod codeowners;
 mod pattern;
 
