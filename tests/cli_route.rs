@@ -254,3 +254,46 @@ fn assign_refuses_strangers_and_people_who_left() {
     }
     assert_eq!(events(&env), before);
 }
+
+#[test]
+fn a_backstage_catalog_claims_its_component_before_codeowners_by_default() {
+    let env = Env::new();
+    let clone = env.dir.path().join("shop");
+    std::fs::create_dir_all(clone.join("services/orders")).unwrap();
+    std::fs::write(clone.join("CODEOWNERS"), "*  @acme/web\n").unwrap();
+    std::fs::write(
+        clone.join("services/orders/catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: orders\n\
+         spec:\n  type: service\n  lifecycle: production\n  owner: group:default/payments\n",
+    )
+    .unwrap();
+    write_config(&env, &clone, None);
+    let report = env.dir.path().join("r.sarif");
+    std::fs::write(
+        &report,
+        sarif(&[
+            ("sqli", "services/orders/db.py", 4),
+            ("xss", "web/app.js", 3),
+        ]),
+    )
+    .unwrap();
+    env.import_json(&report, "shop");
+    let rows = route_json(&env, &[]);
+    let orders = by_path(&rows, "services/orders/db.py");
+    assert_eq!(orders["team"], "payments", "{orders}");
+    assert_eq!(
+        orders["reasons"][0],
+        "team payments (catalog `services/orders/catalog-info.yaml` line 8: component orders)"
+    );
+    assert_eq!(by_path(&rows, "web/app.js")["team"], "web");
+
+    // The order of sources is the config's.
+    let cfg = env.dir.path().join("config/lastmile/config.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[routing]\n",
+        "[routing]\norder = [\"codeowners\", \"catalog\"]\n",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let rows = route_json(&env, &[]);
+    assert_eq!(by_path(&rows, "services/orders/db.py")["team"], "web");
+}

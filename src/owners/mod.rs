@@ -1,5 +1,6 @@
-//! Ownership: who should fix a finding. The CODEOWNERS reader and the Backstage catalog
-//! reader; git blame and the router that combines them come next.
+//! Ownership: who should fix a finding. Readers of each source (CODEOWNERS, Backstage
+//! catalogs, git blame), the roster, the router that combines them with its fallback chain,
+//! and the planner the CLI and console route through.
 
 pub mod catalog;
 pub mod codeowners;

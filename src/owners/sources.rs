@@ -1,6 +1,7 @@
 //! Reads each configured repo's ownership sources once (CODEOWNERS and catalogs from its local
 //! clone, its team from config) and answers, per path, what they claim.
 
+use super::catalog::Catalog;
 use super::codeowners::{CodeOwners, Owner, Syntax};
 use super::router::{Claim, Claimant};
 use crate::config::{Config, Source};
@@ -12,7 +13,9 @@ pub struct RepoSources {
     pub name: String,
     /// The local clone, for blame.
     pub clone: Option<PathBuf>,
+    url: Option<String>,
     codeowners: Option<CodeOwners>,
+    catalog: Option<Catalog>,
     team: Option<String>,
 }
 
@@ -62,12 +65,25 @@ impl Sources {
                     }
                 }
             });
+            let catalog = clone.as_ref().and_then(|root| {
+                let (catalog, errors) = Catalog::load(root);
+                for e in errors {
+                    warnings.push(format!("repo {}: {e}", repo.name));
+                }
+                for d in catalog.diagnostics() {
+                    warnings.push(format!("repo {}: {d}", repo.name));
+                }
+                let any = catalog.entities().next().is_some();
+                any.then_some(catalog)
+            });
             repos.insert(
                 repo.name.clone(),
                 RepoSources {
                     name: repo.name.clone(),
                     clone,
+                    url: repo.url.clone(),
                     codeowners,
+                    catalog,
                     team: repo.team.clone(),
                 },
             );
@@ -103,6 +119,29 @@ impl Sources {
                     why,
                 });
             }
+        }
+        if let (Some(catalog), Some(path)) = (&r.catalog, path)
+            && let Some(m) = catalog.owner_of(&r.name, r.url.as_deref(), path)
+        {
+            let e = m.entity;
+            let why = format!(
+                "catalog `{}` line {}: {} {}",
+                m.origin,
+                m.line(),
+                e.kind.to_lowercase(),
+                e.name
+            );
+            let owner = match &e.owner {
+                Some(o) if o.kind == "user" => Claimant::Person(o.name.clone()),
+                Some(o) if o.kind == "group" => Claimant::Team(o.to_string()),
+                Some(o) => Claimant::Other(o.to_string()),
+                None => Claimant::Other("no owner".into()),
+            };
+            out.push(Claim {
+                source: Source::Catalog,
+                owners: vec![owner],
+                why,
+            });
         }
         if let Some(team) = &r.team {
             out.push(Claim {
