@@ -1,13 +1,16 @@
 //! Ownership: who should fix a finding. Readers of each source (CODEOWNERS, Backstage
-//! catalogs, git blame), the roster, the router that combines them with its fallback chain,
-//! and the planner the CLI and console route through.
+//! catalogs, git blame of a finding's lines), the roster, the router that combines them with
+//! its fallback chain, and the planner the CLI and console route through. `gitgen` builds
+//! realistic repositories to test, measure and demo blame on.
 
+pub mod blame;
 pub mod catalog;
 pub mod codeowners;
+pub mod gitgen;
 mod pattern;
-
-pub use pattern::{MAX_PATTERN_LEN, PatternError};
 pub mod plan;
 pub mod roster;
 pub mod router;
 pub mod sources;
+
+pub use pattern::{MAX_PATTERN_LEN, PatternError};

@@ -1,6 +1,7 @@
 //! The SQLite store: the only module that speaks SQL. Every change of state goes through a
 //! command here that updates the current-state tables and appends its event in one transaction.
 
+pub mod blame_cache;
 pub mod counters;
 mod decisions;
 pub mod enrichment;
@@ -12,6 +13,7 @@ mod queries;
 pub mod routing;
 mod triage;
 
+pub use blame_cache::BlameBatch;
 pub use decisions::{DecisionFilter, DecisionRequest, DecisionResult, DecisionRow, Outcome};
 pub use enrichment::{EnrichReport, Source as EnrichSource};
 pub use events::ChainReport;
