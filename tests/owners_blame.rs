@@ -334,3 +334,106 @@ fn generated_repositories_are_deterministic_and_blameable() {
     assert_ne!(other.head, one.head);
     assert!(gitgen::generate(&dir.path().join("one"), &spec).is_err());
 }
+
+/// Per line, the commit `git blame` credits and the one-pass history credits.
+fn disagreements(b: &Blamer, head: &str, files: &[String]) -> (usize, usize, Vec<String>) {
+    let h = b.history(head).expect("history");
+    let (mut lines, mut differ, mut worst) = (0, 0, Vec::new());
+    for f in files {
+        let Some(fast) = h.exact(f) else { continue };
+        let exact = b.blame(head, f).expect("blame");
+        assert_eq!(fast.lines(), exact.lines(), "{f}");
+        for l in 1..=exact.lines() {
+            lines += 1;
+            let (a, e) = (fast.origin_of(l).unwrap(), exact.origin_of(l).unwrap());
+            if a.commit != e.commit {
+                differ += 1;
+                worst.push(format!("{f}:{l} history {} blame {}", a.email, e.email));
+            }
+        }
+    }
+    (lines, differ, worst)
+}
+
+#[test]
+fn one_pass_over_history_credits_lines_as_git_blame_does() {
+    let r = build();
+    let b = blamer(&r.root);
+    let h = b.history(&r.head).expect("history");
+    for f in ["a.rs", "lib/b.rs"] {
+        assert_eq!(
+            emails(&h.exact(f).expect(f)),
+            emails(&b.blame(&r.head, f).expect(f)),
+            "{f}"
+        );
+    }
+    // Without -C the block moved across files is the mover's, as with git blame.
+    let no_copies = Blamer::new(
+        "demo",
+        &r.root,
+        BlameOptions {
+            copies: false,
+            ..BlameOptions::default()
+        },
+    );
+    let moved = no_copies
+        .history(&r.head)
+        .expect("history")
+        .exact("lib/b.rs")
+        .unwrap();
+    assert_eq!(emails(&moved)[6..], [CY.1; 3].map(String::from));
+
+    // A generated repository with thousands of edits, moved blocks and renames.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = GenSpec {
+        files: 120,
+        commits: 400,
+        ..GenSpec::small(5)
+    };
+    let g = gitgen::generate(&dir.path().join("g"), &spec).expect("generate");
+    assert!(
+        g.moved_blocks > 0 && g.renames > 0,
+        "{} {}",
+        g.moved_blocks,
+        g.renames
+    );
+    let (lines, differ, worst) = disagreements(&blamer(&dir.path().join("g")), &g.head, &g.files);
+    assert!(lines > 1000, "{lines}");
+    assert!(
+        differ * 1000 <= lines,
+        "{differ} of {lines} lines credited differently: {:?}",
+        &worst[..worst.len().min(10)]
+    );
+}
+
+#[test]
+fn a_merged_branch_is_left_to_git_blame() {
+    let r = build();
+    let w = (BOB.0, BOB.1, 7000);
+    git(&r.root, w, &["checkout", "-q", "-b", "side"]);
+    std::fs::write(r.root.join("side.rs"), lines(&["s1", "s2"])).unwrap();
+    commit(&r.root, DEE, 7000, "on a branch");
+    git(&r.root, w, &["checkout", "-q", "main"]);
+    std::fs::write(r.root.join("main.rs"), lines(&["m1"])).unwrap();
+    commit(&r.root, BOB, 7100, "on main");
+    git(
+        &r.root,
+        w,
+        &["merge", "-q", "--no-ff", "-m", "merge", "side"],
+    );
+    let head = git(&r.root, w, &["rev-parse", "HEAD"]);
+    let b = blamer(&r.root);
+    let h = b.history(&head).expect("history");
+    assert!(
+        h.exact("side.rs").is_none(),
+        "first-parent diffs would credit Bob"
+    );
+    assert!(h.exact("main.rs").is_some());
+    // blame_many answers both, side.rs through git blame.
+    let many: Vec<String> = (0..30).map(|_| "side.rs".to_string()).collect();
+    let got = b.blame_many(&head, &many);
+    assert_eq!(
+        emails(got[0].as_ref().unwrap()),
+        [DEE.1; 2].map(String::from)
+    );
+}

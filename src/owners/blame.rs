@@ -9,10 +9,12 @@
 
 mod codec;
 mod git;
+mod history;
 
 pub use codec::DecodeError;
 pub(crate) use git::git_command;
 pub use git::{BlameError, BlameOptions, Blamer, Resolved, RevSource};
+pub use history::History;
 
 /// A commit that last touched some lines, with its author.
 #[derive(Debug, Clone, PartialEq, Eq)]

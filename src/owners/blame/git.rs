@@ -1,4 +1,6 @@
-//! `git blame` in a local clone, one process per file, as many at once as there are cores.
+//! `git blame` in a local clone: many files from one pass over the history (history.rs),
+//! the rest (few files, files merged from branches) one process per file, as many at once as
+//! there are cores.
 //!
 //! Why the git command, not gix 0.90's `blame` feature: measured on `GenSpec::benchmark(7)`
 //! (5,000 files, 3,000 commits, 2 cores shared with another build), 200 files, CPU time:
@@ -19,6 +21,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::history::History;
 use super::{FileBlame, Origin, is_commit_id};
 use crate::sanitize;
 
@@ -315,24 +318,40 @@ impl Blamer {
         }
         .min(paths.len())
         .max(1);
-        if self.options.commit_graph && paths.len() >= PREPARE_FROM {
+        let mut results: Vec<Option<Result<FileBlame, BlameError>>> =
+            (0..paths.len()).map(|_| None).collect();
+        // Many files: one pass over the history answers most of them (see history.rs).
+        if paths.len() >= HISTORY_FROM {
+            match self.history(commit) {
+                Ok(h) => {
+                    for (r, p) in results.iter_mut().zip(paths) {
+                        if let Some(b) = h.exact(p.as_ref().trim_start_matches("./")) {
+                            *r = Some(Ok(b));
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!("{e}; blaming file by file"),
+            }
+        }
+        let todo: Vec<usize> = (0..paths.len()).filter(|&i| results[i].is_none()).collect();
+        if self.options.commit_graph && todo.len() >= PREPARE_FROM {
             self.prepared.get_or_init(|| {
                 if let Err(e) = self.prepare() {
                     tracing::warn!("{e}; blaming without a commit-graph (slower)");
                 }
             });
         }
+        let jobs = jobs.min(todo.len()).max(1);
         let next = AtomicUsize::new(0);
-        let mut results: Vec<Option<Result<FileBlame, BlameError>>> =
-            (0..paths.len()).map(|_| None).collect();
         std::thread::scope(|s| {
             let workers: Vec<_> = (0..jobs)
                 .map(|_| {
                     s.spawn(|| {
                         let mut done = Vec::new();
                         loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(p) = paths.get(i) else { break };
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&i) = todo.get(k) else { break };
+                            let p = &paths[i];
                             done.push((i, self.blame(commit, p.as_ref())));
                         }
                         done
@@ -361,6 +380,52 @@ impl Blamer {
                 })
             })
             .collect()
+    }
+
+    /// Every file's blame at `commit` from one `git log` pass (see history.rs).
+    pub fn history(&self, commit: &str) -> Result<History, BlameError> {
+        if !is_commit_id(commit) {
+            return Err(BlameError::UnknownRev {
+                repo: self.repo.clone(),
+                rev: sanitize::line(commit).into_owned(),
+            });
+        }
+        self.runs.fetch_add(1, Ordering::Relaxed);
+        let fail = |detail: String| BlameError::Git {
+            repo: self.repo.clone(),
+            path: "(history)".into(),
+            detail,
+        };
+        let mut cmd = self.command();
+        cmd.args(super::history::log_args(commit))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(|e| BlameError::GitMissing {
+            git: self.options.git.to_string_lossy().into_owned(),
+            detail: e.to_string(),
+        })?;
+        // stderr drains on its own thread so a chatty git cannot block on a full pipe.
+        let mut stderr = child.stderr.take();
+        let errors = std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(e) = stderr.as_mut() {
+                let _ = std::io::Read::read_to_string(e, &mut s);
+            }
+            s
+        });
+        let parsed = match child.stdout.take() {
+            Some(out) => super::history::read(out, self.options.copies),
+            None => Err("no output".into()),
+        };
+        if parsed.is_err() {
+            let _ = child.kill();
+        }
+        let status = child.wait().map_err(|e| fail(e.to_string()))?;
+        let stderr = errors.join().unwrap_or_default();
+        if !status.success() && parsed.is_ok() {
+            return Err(fail(sanitize::line(stderr.trim()).into_owned()));
+        }
+        parsed.map_err(|e| fail(format!("unreadable git log: {e}")))
     }
 
     /// Gives the clone a commit-graph with changed-path Bloom filters unless it has one;
@@ -408,6 +473,10 @@ impl Blamer {
         Ok(p)
     }
 }
+
+/// From this many files one pass over the history beats a `git blame` per file (a pass costs
+/// about a dozen blames).
+const HISTORY_FROM: usize = 24;
 
 /// Below this many files the commit-graph is not worth writing (it takes seconds on a
 /// repository with a long history).
