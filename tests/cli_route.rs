@@ -297,3 +297,106 @@ fn a_backstage_catalog_claims_its_component_before_codeowners_by_default() {
     let rows = route_json(&env, &[]);
     assert_eq!(by_path(&rows, "services/orders/db.py")["team"], "web");
 }
+
+fn git(dir: &Path, who: (&str, &str), when: i64, args: &[&str]) {
+    let date = format!("{when} +0000");
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", who.0)
+        .env("GIT_AUTHOR_EMAIL", who.1)
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_NAME", who.0)
+        .env("GIT_COMMITTER_EMAIL", who.1)
+        .env("GIT_COMMITTER_DATE", &date)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+#[test]
+fn blame_routes_to_the_recent_author_and_past_one_who_left() {
+    let env = Env::new();
+    let clone = env.dir.path().join("shop");
+    std::fs::create_dir_all(clone.join("billing")).unwrap();
+    let dev1 = ("Dev One", "dev1@acme.io");
+    let wen = ("Wen Web", "wen@acme.io");
+    // Recent dates, so neither author is past blame_max_age_days.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    git(
+        &clone,
+        dev1,
+        now - 86_400 * 40,
+        &["init", "-q", "-b", "main"],
+    );
+    let body: String = (1..=20)
+        .map(|i| format!("charge_{i} = compute_amount_{i}(order, currency)\n"))
+        .collect();
+    std::fs::write(clone.join("billing/pay.py"), &body).unwrap();
+    std::fs::write(clone.join("CODEOWNERS"), "/billing/  @acme/payments\n").unwrap();
+    git(&clone, dev1, now - 86_400 * 40, &["add", "-A"]);
+    git(
+        &clone,
+        dev1,
+        now - 86_400 * 40,
+        &["commit", "-q", "-m", "billing"],
+    );
+    let edited = body.replace(
+        "charge_15 = compute_amount_15",
+        "charge_15 = safe_amount_15",
+    );
+    std::fs::write(clone.join("billing/pay.py"), edited).unwrap();
+    git(
+        &clone,
+        wen,
+        now - 86_400 * 3,
+        &["commit", "-q", "-am", "fix 15"],
+    );
+
+    write_config(&env, &clone, None);
+    let cfg = env.dir.path().join("config/lastmile/config.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap()
+        + "\n[[people]]\nhandle = \"dev1\"\nname = \"Dev One\"\nemails = [\"dev1@acme.io\"]\n\
+           team = \"web\"\nleft = \"2026-05-01\"\n";
+    let text = text.replace(
+        "handle = \"wen\"\n",
+        "handle = \"wen\"\nemails = [\"wen@acme.io\"]\n",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let report = env.dir.path().join("r.sarif");
+    std::fs::write(
+        &report,
+        sarif(&[
+            ("sqli", "billing/pay.py", 3),
+            ("sqli2", "billing/pay.py", 14),
+        ]),
+    )
+    .unwrap();
+    env.import_json(&report, "shop");
+    let rows = route_json(&env, &[]);
+    let at = |line: i64| rows.iter().find(|r| r["line"] == line).unwrap().clone();
+    // Lines 3-5: Dev One's, who left: the owning team's champion.
+    let old = at(3);
+    assert_eq!(old["person"], "cam", "{old}");
+    assert_eq!(old["reasons"][0], "blame @dev1 (left 2026-05-01)", "{old}");
+    // Lines 14-16 include Wen's edit of line 15: the most recent author takes it.
+    let new = at(14);
+    assert_eq!(new["person"], "wen", "{new}");
+    assert_eq!(new["team"], "payments", "the code's owners keep the ticket");
+    assert_eq!(new["confidence"], "high");
+    assert!(
+        new["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("blame @wen (1 line, "),
+        "{new}"
+    );
+    // The second run reads blame from the cache, with the same answer.
+    assert_eq!(route_json(&env, &[]), rows);
+}

@@ -75,9 +75,6 @@ pub fn route(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     let (mut store, policy) = ctx.open_triaged(&config, &actor)?;
     let today = SystemClock.now().date_naive();
     let planner = Planner::new(&config, today);
-    for w in &planner.sources.warnings {
-        eprintln!("warning: {}", sanitize::line(w));
-    }
     let departed = planner.departed();
     let query = if args.left {
         if departed.is_empty() {
@@ -102,6 +99,9 @@ pub fn route(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         Some("status:active"),
     )?;
     let planned = planner.suggest(&mut store, &ids, args.force)?;
+    for w in planner.warnings() {
+        eprintln!("warning: {}", sanitize::line(&w));
+    }
 
     let mut applied = Vec::new();
     if args.apply {

@@ -2,14 +2,16 @@
 //! applying the suggestion would do. The CLI's `route` and the console's assign dialog both
 //! start here.
 
+use super::blame::{BlameError, BlameOptions, Blamer};
 use super::roster::Roster;
 use super::router::{Author, Evidence, Router, Suggestion};
 use super::sources::Sources;
 use crate::config::Config;
+use crate::config::Source;
 use crate::store::routing::Target;
 use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What applying a suggestion would do to one finding.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -39,6 +41,8 @@ pub struct Planner {
     pub sources: Sources,
     config: Config,
     pub today: NaiveDate,
+    /// Problems met while routing (a clone that is not one); routing goes on without it.
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 /// Blame per finding id: authors of its lines, or why there are none.
@@ -51,7 +55,25 @@ impl Planner {
             sources: Sources::load(config),
             config: config.clone(),
             today,
+            warnings: Default::default(),
         }
+    }
+
+    fn warn(&self, w: String) {
+        if let Ok(mut ws) = self.warnings.lock()
+            && !ws.contains(&w)
+        {
+            ws.push(w);
+        }
+    }
+
+    /// What the user should hear about the sources: unreadable files, clones that are not.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = self.sources.warnings.clone();
+        if let Ok(ws) = self.warnings.lock() {
+            out.extend(ws.iter().cloned());
+        }
+        out
     }
 
     /// Handles of the people who have left by today: their assignments no longer stand.
@@ -79,8 +101,88 @@ impl Planner {
         force: bool,
     ) -> Result<Vec<Planned>, StoreError> {
         let targets = store.routing_targets(ids)?;
-        let blame = BlameMap::new();
+        let blame = if self.config.routing.order.contains(&Source::Blame) {
+            self.blame(store, &targets)?
+        } else {
+            BlameMap::new()
+        };
         Ok(self.plan(targets, &blame, force))
+    }
+
+    /// The authors of each target's lines, through the blame cache. Blame is taken at the
+    /// commit the finding's scan ran on when the clone has it, else at the clone's HEAD.
+    pub fn blame(&self, store: &mut Store, targets: &[Target]) -> Result<BlameMap, StoreError> {
+        let mut out = BlameMap::new();
+        // repo -> commit the scan named -> targets
+        let mut groups: BTreeMap<&str, BTreeMap<Option<&str>, Vec<&Target>>> = BTreeMap::new();
+        for t in targets.iter().filter(|t| t.path.is_some()) {
+            groups
+                .entry(t.repo.as_str())
+                .or_default()
+                .entry(t.commit.as_deref())
+                .or_default()
+                .push(t);
+        }
+        for (repo, by_commit) in groups {
+            let Some(clone) = self.sources.repo(repo).and_then(|r| r.clone.as_ref()) else {
+                continue;
+            };
+            let blamer = Blamer::new(repo, clone, BlameOptions::default());
+            // Several scan commits may resolve to the same one (HEAD): blame each once.
+            let mut resolved: BTreeMap<String, Vec<&Target>> = BTreeMap::new();
+            for (scan_commit, ts) in by_commit {
+                match blamer.resolve(scan_commit) {
+                    Ok(r) => resolved.entry(r.commit).or_default().extend(ts),
+                    // Not a clone at all: one warning, not a reason on every finding.
+                    Err(e @ (BlameError::NotARepo { .. } | BlameError::GitMissing { .. })) => {
+                        self.warn(format!("{e}; routing without blame"));
+                        break;
+                    }
+                    Err(e) => {
+                        for t in ts {
+                            out.insert(t.id, Err(e.to_string()));
+                        }
+                    }
+                }
+            }
+            for (commit, ts) in resolved {
+                let paths: Vec<&str> = ts.iter().filter_map(|t| t.path.as_deref()).collect();
+                let batch = store.blame_batch(&blamer, &commit, &paths)?;
+                let errors: HashMap<&str, String> = batch
+                    .errors
+                    .iter()
+                    .map(|(p, e)| (p.as_str(), e.to_string()))
+                    .collect();
+                for t in ts {
+                    let Some(path) = t.path.as_deref() else {
+                        continue;
+                    };
+                    let authors = match batch.blames.get(path) {
+                        Some(b) => {
+                            let start = t.start_line.unwrap_or(1).clamp(1, u32::MAX as i64) as u32;
+                            let end = t
+                                .end_line
+                                .map_or(start, |e| e.clamp(start as i64, u32::MAX as i64) as u32);
+                            Ok(b.authors_of(start, end)
+                                .into_iter()
+                                .map(|a| Author {
+                                    name: a.name,
+                                    email: a.email,
+                                    time: a.latest,
+                                    lines: a.lines as usize,
+                                })
+                                .collect())
+                        }
+                        None => Err(errors
+                            .get(path)
+                            .cloned()
+                            .unwrap_or_else(|| format!("{path}: no blame"))),
+                    };
+                    out.insert(t.id, authors);
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub fn plan(&self, targets: Vec<Target>, blame: &BlameMap, force: bool) -> Vec<Planned> {
