@@ -16,6 +16,8 @@ pub struct Owners {
     pub directory: Arc<Directory>,
     pub assign: Option<AssignDialog>,
     pub teams: Option<TeamsView>,
+    /// The teams view's last numbers, shown at once when it opens again.
+    pub last_loads: Option<Vec<TeamLoad>>,
     generation: u64,
 }
 
@@ -98,18 +100,18 @@ fn after_write(state: &mut State, summary: String) -> Vec<Effect> {
 
 /// The reader's answer to the teams view.
 pub fn on_teams(state: &mut State, generation: u64, result: Result<Vec<TeamLoad>, String>) {
-    let Some(view) = state
-        .owners
-        .teams
-        .as_mut()
-        .filter(|v| v.generation == generation)
-    else {
+    let owners = &mut state.owners;
+    let Some(view) = owners.teams.as_mut().filter(|v| v.generation == generation) else {
         return;
     };
+    view.reading = false;
     match result {
-        Ok(loads) => view.loads = Some(loads),
+        Ok(loads) => {
+            owners.last_loads = Some(loads.clone());
+            view.loads = Some(loads);
+        }
         Err(message) => {
-            view.loads = Some(Vec::new());
+            view.loads.get_or_insert_with(Vec::new);
             state.error = Some(message);
         }
     }

@@ -13,8 +13,10 @@ use chrono::NaiveDate;
 #[derive(Debug, Clone, Default)]
 pub struct TeamsView {
     pub generation: u64,
-    /// None while it is read.
+    /// None until first read; the last answer while a newer read is on its way.
     pub loads: Option<Vec<TeamLoad>>,
+    /// A read is on its way (at a million findings it takes most of a second).
+    pub reading: bool,
     /// The team under the cursor, and the first team on screen.
     pub cursor: usize,
     pub offset: usize,
@@ -137,13 +139,17 @@ pub fn load(state: &mut State) -> Option<Effect> {
     let generation = state.owners.next_generation();
     let view = state.owners.teams.as_mut()?;
     view.generation = generation;
-    view.loads = None;
+    view.reading = true;
     Some(Effect::Teams { generation, today })
 }
 
+/// Opens the view on the last numbers read, if any, while it reads them again.
 pub fn open(state: &mut State) -> Vec<Effect> {
     state.error = None;
-    state.owners.teams = Some(TeamsView::default());
+    state.owners.teams = Some(TeamsView {
+        loads: state.owners.last_loads.clone(),
+        ..TeamsView::default()
+    });
     load(state).into_iter().collect()
 }
 

@@ -136,9 +136,14 @@ pub fn position_text(state: &State) -> String {
     if view.loads.is_none() {
         return "reading…".into();
     }
+    let refreshing = if view.reading {
+        " (reading again…)"
+    } else {
+        ""
+    };
     match state.team_rows().len() {
-        0 => "no teams".into(),
-        n => format!("team {} of {n}", view.cursor.min(n - 1) + 1),
+        0 => format!("no teams{refreshing}"),
+        n => format!("team {} of {n}{refreshing}", view.cursor.min(n - 1) + 1),
     }
 }
 
