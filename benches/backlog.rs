@@ -162,6 +162,11 @@ fn backlog(c: &mut Criterion) {
     g.bench_function("count_filtered", |b| {
         b.iter(|| black_box(store.count("sev:high status:open", &ctx()).unwrap()))
     });
+    // The teams view: every active finding read once (on the reader thread).
+    let today = chrono::Utc::now().date_naive();
+    g.bench_function("team_load", |b| {
+        b.iter(|| black_box(store.team_load(today).unwrap()))
+    });
     g.finish();
 }
 

@@ -172,7 +172,7 @@ fn help_lists_every_action_with_the_configured_keys() {
     h.act(Action::Help);
     // The help is longer than 24 rows: gather every screen of it.
     let mut screen = String::new();
-    for _ in 0..4 {
+    for _ in 0..5 {
         screen.push_str(&h.screen());
         h.act(Action::PageDown);
     }

@@ -107,7 +107,7 @@ fn triage_columns_show_risk_lane_and_deadline_in_words_and_symbols() {
 fn sort_keys_cycle_and_reverse_and_the_status_bar_says_so() {
     let db = db_with(synthetic(60));
     tui_support::set_triage(&db);
-    let overrides = BTreeMap::from([("sort_next".to_string(), vec!["o".to_string()])]);
+    let overrides = BTreeMap::from([("sort_next".to_string(), vec!["x".to_string()])]);
     let mut h = Harness::new_with(
         &db,
         Keymap::with_overrides(&overrides).unwrap(),
@@ -118,7 +118,7 @@ fn sort_keys_cycle_and_reverse_and_the_status_bar_says_so() {
     let status = |h: &Harness| h.screen().lines().nth(22).unwrap().to_string();
     assert!(status(&h).contains("sort: severity desc"), "{}", status(&h));
 
-    h.key(KeyCode::Char('o'), KeyModifiers::NONE);
+    h.key(KeyCode::Char('x'), KeyModifiers::NONE);
     let by_risk = SortKey {
         field: SortField::Risk,
         descending: true,
@@ -146,7 +146,7 @@ fn sort_keys_cycle_and_reverse_and_the_status_bar_says_so() {
         "no risk at the end: {last:?}"
     );
 
-    h.key(KeyCode::Char('o'), KeyModifiers::NONE);
+    h.key(KeyCode::Char('x'), KeyModifiers::NONE);
     assert!(status(&h).contains("sort: due asc"), "{}", status(&h));
     assert!(h.screen().lines().next().unwrap().contains("DUE↑"));
     h.key(KeyCode::Char('s'), KeyModifiers::NONE);
@@ -155,7 +155,7 @@ fn sort_keys_cycle_and_reverse_and_the_status_bar_says_so() {
         "the replaced default no longer sorts"
     );
     for _ in 0..SortField::ALL.len() - 2 {
-        h.key(KeyCode::Char('o'), KeyModifiers::NONE);
+        h.key(KeyCode::Char('x'), KeyModifiers::NONE);
     }
     assert_eq!(h.state.sort, SortKey::DEFAULT, "the cycle comes round");
 }

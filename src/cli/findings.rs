@@ -15,7 +15,7 @@ pub struct Args {
     /// A saved view from the config (`[[views]]`): its query (ANDed with --query) and sort.
     #[arg(long, value_name = "NAME")]
     pub view: Option<String>,
-    /// Sort field; prefix `-` for descending (id, severity, status, tool, rule, repo, path, line, title, first_seen, last_seen, risk, due, lane, owner; empty risk, due, lane and owner sort last). Default: the view's, else -severity.
+    /// Sort field; prefix `-` for descending (id, severity, status, tool, rule, repo, path, line, title, first_seen, last_seen, risk, due, lane, owner, team; empty risk, due, lane, owner and team sort last). Default: the view's, else -severity.
     #[arg(long, allow_hyphen_values = true)]
     pub sort: Option<String>,
     /// At most this many findings.

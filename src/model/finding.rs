@@ -23,6 +23,7 @@ pub struct FindingRow {
     /// A decision on it waits for a second person's approval.
     pub pending: bool,
     pub owner: Option<String>,
+    pub team: Option<String>,
 }
 
 /// Everything the store knows of one finding, for the detail pane and JSON export.
@@ -41,7 +42,6 @@ pub struct Finding {
     pub baseline_state: Option<String>,
     /// The SARIF `fixes` array as the tool wrote it (shown as diffs by the fix view).
     pub fixes: Option<serde_json::Value>,
-    pub team: Option<String>,
     pub last_scan_id: Option<i64>,
     /// What the risk score is computed from (see `triage::risk`).
     pub score: Option<f64>,

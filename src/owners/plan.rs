@@ -29,7 +29,7 @@ pub enum Action {
     Unrouted,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Planned {
     pub target: Target,
     pub suggestion: Suggestion,

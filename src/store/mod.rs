@@ -11,6 +11,7 @@ mod import;
 mod migrations;
 mod queries;
 pub mod routing;
+mod teams;
 mod triage;
 
 pub use blame_cache::BlameBatch;
@@ -22,6 +23,7 @@ pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary, file_digest}
 pub use migrations::CURRENT as SCHEMA_VERSION;
 pub use queries::{Anchor, Counts, EventRow, Page, PageRequest, SortField, SortKey, Stats};
 pub use routing::{Assigned, Assignment, Current as CurrentAssignment, How as AssignHow};
+pub use teams::TeamLoad;
 pub use triage::{LaneSummary, Recomputed, TickReport};
 
 use crate::ingest::IngestError;

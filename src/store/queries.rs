@@ -33,6 +33,7 @@ pub enum SortField {
     Due,
     Lane,
     Owner,
+    Team,
 }
 
 impl SortField {
@@ -55,15 +56,17 @@ impl SortField {
         ("due", SortField::Due),
         ("lane", SortField::Lane),
         ("owner", SortField::Owner),
+        ("team", SortField::Team),
     ];
 
     /// Every field, in the order the console cycles through them.
-    pub const ALL: [SortField; 15] = [
+    pub const ALL: [SortField; 16] = [
         SortField::Severity,
         SortField::Risk,
         SortField::Due,
         SortField::Lane,
         SortField::Owner,
+        SortField::Team,
         SortField::Status,
         SortField::Id,
         SortField::Repo,
@@ -102,6 +105,7 @@ impl SortField {
             SortField::Due => "due",
             SortField::Lane => "lane",
             SortField::Owner => "owner",
+            SortField::Team => "team",
         }
     }
 
@@ -111,7 +115,7 @@ impl SortField {
     fn nullable(self) -> bool {
         matches!(
             self,
-            SortField::Risk | SortField::Due | SortField::Lane | SortField::Owner
+            SortField::Risk | SortField::Due | SortField::Lane | SortField::Owner | SortField::Team
         )
     }
 
@@ -134,6 +138,7 @@ impl SortField {
             SortField::Due => text(&row.due),
             SortField::Lane => text(&row.lane),
             SortField::Owner => text(&row.owner),
+            SortField::Team => text(&row.team),
         }
     }
 }
@@ -242,10 +247,10 @@ pub struct EventRow {
 }
 
 const ROW_COLUMNS: &str = "id, status, severity, tool, rule, repo, path, start_line, title, \
-     first_seen, last_seen, lane, due, risk, pending_id IS NOT NULL, owner";
+     first_seen, last_seen, lane, due, risk, pending_id IS NOT NULL, owner, team";
 
 /// How many columns `ROW_COLUMNS` selects: `full_columns` goes on from there.
-const ROW_WIDTH: usize = 16;
+const ROW_WIDTH: usize = 17;
 
 fn read_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
     let status: String = r.get(1)?;
@@ -270,13 +275,14 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
         risk: r.get(13)?,
         pending: r.get(14)?,
         owner: r.get(15)?,
+        team: r.get(16)?,
     })
 }
 
 fn full_columns() -> String {
     format!(
         "{ROW_COLUMNS}, fingerprint, message, cwe, cve, end_line, snippet, help_uri, suppressed,
-         baseline_state, fixes, team, last_scan_id, score, kev, kev_due, epss, epss_pct,
+         baseline_state, fixes, last_scan_id, score, kev, kev_due, epss, epss_pct,
          validated, reachable, exposed, tier, decided_by, until, escalated_to, duplicate_of"
     )
 }
@@ -297,21 +303,20 @@ fn read_finding(r: &Row<'_>) -> rusqlite::Result<Finding> {
         suppressed: r.get(at(7))?,
         baseline_state: r.get(at(8))?,
         fixes: fixes.and_then(|f| serde_json::from_str(&f).ok()),
-        team: r.get(at(10))?,
-        last_scan_id: r.get(at(11))?,
-        score: r.get(at(12))?,
-        kev: r.get(at(13))?,
-        kev_due: r.get(at(14))?,
-        epss: r.get(at(15))?,
-        epss_pct: r.get(at(16))?,
-        validated: r.get(at(17))?,
-        reachable: r.get(at(18))?,
-        exposed: r.get(at(19))?,
-        tier: r.get(at(20))?,
-        decided_by: r.get(at(21))?,
-        until: r.get(at(22))?,
-        escalated_to: r.get(at(23))?,
-        duplicate_of: r.get(at(24))?,
+        last_scan_id: r.get(at(10))?,
+        score: r.get(at(11))?,
+        kev: r.get(at(12))?,
+        kev_due: r.get(at(13))?,
+        epss: r.get(at(14))?,
+        epss_pct: r.get(at(15))?,
+        validated: r.get(at(16))?,
+        reachable: r.get(at(17))?,
+        exposed: r.get(at(18))?,
+        tier: r.get(at(19))?,
+        decided_by: r.get(at(20))?,
+        until: r.get(at(21))?,
+        escalated_to: r.get(at(22))?,
+        duplicate_of: r.get(at(23))?,
     })
 }
 

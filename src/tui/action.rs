@@ -19,10 +19,14 @@ pub enum Context {
     Review,
     /// The flags dialog (`flags`): exploit validated and reachable.
     Flags,
+    /// The assign dialog (`assign`): the router's suggestions and the roster search.
+    Assign,
+    /// The teams view: each team's active work.
+    Teams,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 11] = [
         Context::List,
         Context::Detail,
         Context::Filter,
@@ -32,6 +36,8 @@ impl Context {
         Context::Approvals,
         Context::Review,
         Context::Flags,
+        Context::Assign,
+        Context::Teams,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +51,8 @@ impl Context {
             Context::Approvals => "approvals",
             Context::Review => "review note",
             Context::Flags => "flags dialog",
+            Context::Assign => "assign dialog",
+            Context::Teams => "teams view",
         }
     }
 
@@ -52,7 +60,12 @@ impl Context {
     pub fn is_input(self) -> bool {
         matches!(
             self,
-            Context::Filter | Context::Command | Context::Dialog | Context::Review | Context::Flags
+            Context::Filter
+                | Context::Command
+                | Context::Dialog
+                | Context::Review
+                | Context::Flags
+                | Context::Assign
         )
     }
 }
@@ -92,18 +105,28 @@ pub enum Action {
     SwitchList,
     GoToFinding,
     SendReview,
+    Assign,
+    ApplySuggestions,
+    AssignPick,
+    Teams,
+    ShowTeam,
     Back,
     Quit,
 }
 
-use Context::{Approvals, Command, Detail, Dialog, Filter, Flags, Help, List, Review};
+use Context::{
+    Approvals, Assign, Command, Detail, Dialog, Filter, Flags, Help, List, Review, Teams,
+};
 
 /// Scrolling means the same thing wherever there is something to scroll.
-const SCROLLING: &[Context] = &[List, Detail, Help, Approvals];
-/// One step also picks the decision kind in the dialog, and the field in the flags dialog.
-const STEPPING: &[Context] = &[List, Detail, Help, Approvals, Dialog, Flags];
-/// What both dialogs share.
+const SCROLLING: &[Context] = &[List, Detail, Help, Approvals, Teams];
+/// One step also picks the decision kind in the dialog, the field in the flags dialog, and the
+/// person in the assign dialog's roster search.
+const STEPPING: &[Context] = &[List, Detail, Help, Approvals, Teams, Dialog, Flags, Assign];
+/// What the decision and flags dialogs share.
 const DIALOGS: &[Context] = &[Dialog, Flags];
+/// Every dialog's fields.
+const FIELDS: &[Context] = &[Dialog, Flags, Assign];
 
 struct Spec {
     action: Action,
@@ -251,16 +274,16 @@ const SPECS: &[Spec] = &[
     Spec {
         action: Action::Refresh,
         name: "refresh",
-        description: "Reload rows and count from the database",
+        description: "Read the list and count (or the teams) again",
         keys: &["r", "ctrl-r"],
-        contexts: &[List, Detail],
+        contexts: &[List, Detail, Teams],
     },
     Spec {
         action: Action::Help,
         name: "help",
         description: "Show or hide this help",
         keys: &["?", "f1"],
-        contexts: &[List, Detail, Help, Dialog, Approvals, Flags],
+        contexts: &[List, Detail, Help, Dialog, Approvals, Flags, Assign, Teams],
     },
     Spec {
         action: Action::Decide,
@@ -288,14 +311,14 @@ const SPECS: &[Spec] = &[
         name: "next_field",
         description: "Dialog: next field",
         keys: &["tab"],
-        contexts: DIALOGS,
+        contexts: FIELDS,
     },
     Spec {
         action: Action::PrevField,
         name: "prev_field",
         description: "Dialog: previous field",
         keys: &["shift-tab"],
-        contexts: DIALOGS,
+        contexts: FIELDS,
     },
     Spec {
         action: Action::Submit,
@@ -347,12 +370,47 @@ const SPECS: &[Spec] = &[
         contexts: &[Review],
     },
     Spec {
+        action: Action::Assign,
+        name: "assign",
+        description: "Assign the selection or the row to an owner",
+        keys: &["o"],
+        contexts: &[List, Detail],
+    },
+    Spec {
+        action: Action::ApplySuggestions,
+        name: "apply_routing",
+        description: "Assign: apply the router's suggestions",
+        keys: &["ctrl-s"],
+        contexts: &[Assign],
+    },
+    Spec {
+        action: Action::AssignPick,
+        name: "assign_pick",
+        description: "Assign: to the highlighted match, by hand",
+        keys: &["enter"],
+        contexts: &[Assign],
+    },
+    Spec {
+        action: Action::Teams,
+        name: "teams",
+        description: "Show or hide each team's active work and load",
+        keys: &["T"],
+        contexts: &[List, Detail, Teams],
+    },
+    Spec {
+        action: Action::ShowTeam,
+        name: "show_team",
+        description: "Teams: list the team's active findings",
+        keys: &["enter"],
+        contexts: &[Teams],
+    },
+    Spec {
         action: Action::Back,
         name: "back",
         description: "Close help/detail/input; clear selection, else filter",
         keys: &["esc"],
         contexts: &[
-            List, Detail, Filter, Command, Help, Dialog, Approvals, Review, Flags,
+            List, Detail, Filter, Command, Help, Dialog, Approvals, Review, Flags, Assign, Teams,
         ],
     },
     Spec {
@@ -361,7 +419,7 @@ const SPECS: &[Spec] = &[
         description: "Quit",
         keys: &["q", "ctrl-c"],
         contexts: &[
-            List, Detail, Filter, Command, Help, Dialog, Approvals, Review, Flags,
+            List, Detail, Filter, Command, Help, Dialog, Approvals, Review, Flags, Assign, Teams,
         ],
     },
 ];

@@ -8,11 +8,14 @@ use super::decisions::Triage;
 use super::editor::Editor;
 use super::keymap::{Key, Keymap};
 pub use super::msg::{DetailData, Effect, Failed, Response};
+use super::owners::Owners;
 pub use super::prompt::{Prompt, PromptKind};
 use super::selection::Selection;
 use super::theme::Theme;
 use super::views::{self, Tab};
-use super::{approvals, decisions, detail, dialog, flags, help, layout, prompt};
+use super::{
+    approvals, assign, decisions, detail, dialog, flags, help, layout, owners, prompt, teams,
+};
 use crate::config::View;
 use crate::store::SortKey;
 use chrono::NaiveDate;
@@ -62,6 +65,8 @@ pub struct State {
     pub today: Option<NaiveDate>,
     /// Decisions: who acts, the policy, the dialog and the approvals view.
     pub triage: Triage,
+    /// Owners: the roster, the assign dialog and the teams view.
+    pub owners: Owners,
 }
 
 impl State {
@@ -91,6 +96,7 @@ impl State {
             utc_offset: chrono::Offset::fix(&chrono::Utc),
             today: None,
             triage: Triage::default(),
+            owners: Owners::default(),
         }
     }
 
@@ -127,6 +133,8 @@ impl State {
         if self.help.is_some() {
             Context::Help
         } else if let Some(c) = self.triage.context() {
+            c
+        } else if let Some(c) = self.owners.context() {
             c
         } else if let Some(p) = &self.input {
             match p.kind {
@@ -248,6 +256,7 @@ pub fn on_key(state: &mut State, ev: &KeyEvent) -> Vec<Effect> {
         Context::Dialog => Some(dialog::key_action(state, key)),
         Context::Review => Some(approvals::key_action(state, key)),
         Context::Flags => Some(flags::key_action(state, key)),
+        Context::Assign => Some(assign::key_action(state, key)),
         _ => None,
     };
     if let Some(action) = typed {
@@ -296,6 +305,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Context::Approvals => out.extend(approvals::action(state, action)),
         Context::Review => out.extend(approvals::review_action(state, action)),
         Context::Flags => out.extend(flags::action(state, action)),
+        Context::Assign => out.extend(assign::action(state, action)),
+        Context::Teams => out.extend(teams::action(state, action)),
     }
     out.extend(settle(state));
     out
@@ -368,6 +379,8 @@ fn common_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Decide => return dialog::open(state),
         Action::Flags => return flags::open(state),
         Action::Approvals => return approvals::open(state),
+        Action::Assign => return assign::open(state),
+        Action::Teams => return teams::open(state),
         _ => {}
     }
     Vec::new()
@@ -489,6 +502,12 @@ pub fn on_response(state: &mut State, response: Response) -> Vec<Effect> {
             out.extend(settle(state));
             return out;
         }
+        Response::Route(r) => {
+            let mut out = owners::on_response(state, r);
+            out.extend(settle(state));
+            return out;
+        }
+        Response::Teams { generation, result } => owners::on_teams(state, generation, result),
         Response::Failed { request, message } => {
             match request {
                 Failed::Page { generation } if generation != state.backlog.generation => {

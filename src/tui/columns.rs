@@ -23,6 +23,7 @@ pub enum Column {
     Due,
     Id,
     Owner,
+    Team,
     Repo,
     Tool,
     Rule,
@@ -73,7 +74,7 @@ enum Size {
 
 impl Column {
     /// What the list shows when a view names no columns, in order.
-    pub const DEFAULT: [Column; 12] = [
+    pub const DEFAULT: [Column; 13] = [
         Column::Severity,
         Column::Status,
         Column::Risk,
@@ -81,6 +82,7 @@ impl Column {
         Column::Due,
         Column::Id,
         Column::Owner,
+        Column::Team,
         Column::Repo,
         Column::Tool,
         Column::Rule,
@@ -97,6 +99,7 @@ impl Column {
             Column::Due => "due",
             Column::Id => "id",
             Column::Owner => "owner",
+            Column::Team => "team",
             Column::Repo => "repo",
             Column::Tool => "tool",
             Column::Rule => "rule",
@@ -125,6 +128,7 @@ impl Column {
             Column::Due => "DUE",
             Column::Id => "ID",
             Column::Owner => "OWNER",
+            Column::Team => "TEAM",
             Column::Repo => "REPO",
             Column::Tool => "TOOL",
             Column::Rule => "RULE",
@@ -142,6 +146,7 @@ impl Column {
             Column::Due => SortField::Due,
             Column::Id => SortField::Id,
             Column::Owner => SortField::Owner,
+            Column::Team => SortField::Team,
             Column::Repo => SortField::Repo,
             Column::Tool => SortField::Tool,
             Column::Rule => SortField::Rule,
@@ -164,6 +169,7 @@ impl Column {
             Column::Lane => 50,
             Column::Path => 40,
             Column::Owner => 30,
+            Column::Team => 25,
             Column::Repo => 20,
             Column::Rule => 15,
             Column::Tool => 10,
@@ -181,6 +187,7 @@ impl Column {
             // The built-in lane names ("exploitable") fit whole at 80 columns.
             Column::Lane => Size::Flex(11, 16),
             Column::Owner => Size::Flex(5, 16),
+            Column::Team => Size::Flex(4, 16),
             Column::Repo => Size::Flex(10, 20),
             Column::Tool => Size::Flex(8, 16),
             Column::Rule => Size::Flex(12, 32),
@@ -203,6 +210,7 @@ impl Column {
             Column::Due => due_cell(r, today),
             Column::Id => r.id.to_string(),
             Column::Owner => opt(&r.owner),
+            Column::Team => opt(&r.team),
             Column::Repo => sanitize::line(&r.repo).into_owned(),
             Column::Tool => sanitize::line(&r.tool).into_owned(),
             Column::Rule => sanitize::line(&r.rule).into_owned(),
@@ -222,6 +230,7 @@ impl Column {
             Column::Lane => r.lane.is_some(),
             Column::Due => r.due.is_some(),
             Column::Owner => r.owner.is_some(),
+            Column::Team => r.team.is_some(),
             Column::Path => r.path.is_some(),
             _ => true,
         }

@@ -4,8 +4,9 @@
 use super::app::{Focus, State};
 use super::{columns, layout, text, view};
 use crate::model::Finding;
+use crate::model::FindingRow;
 use crate::sanitize;
-use crate::store::{DecisionRow, EventRow};
+use crate::store::{CurrentAssignment, DecisionRow, EventRow};
 use crate::triage::risk::{self, RiskInputs};
 use crate::triage::sla::SlaState;
 use ratatui::Frame;
@@ -106,14 +107,14 @@ pub fn lines(state: &State, width: usize) -> Vec<Line<'static>> {
         )));
         return out.lines;
     };
-    finding_lines(&mut out, f);
+    finding_lines(&mut out, f, data.assignment.as_ref());
     risk_lines(&mut out, f);
     decision_lines(&mut out, &data.decisions);
     history_lines(&mut out, &data.history);
     out.lines
 }
 
-fn finding_lines(out: &mut Out<'_>, f: &Finding) {
+fn finding_lines(out: &mut Out<'_>, f: &Finding, assignment: Option<&CurrentAssignment>) {
     let theme = &out.state.theme;
     let r = &f.row;
     let mut head = vec![
@@ -150,8 +151,7 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding) {
     out.field("Location", location.as_deref(), plain);
     out.field("CWE", f.cwe.as_deref(), plain);
     out.field("CVE", f.cve.as_deref(), plain);
-    out.field("Owner", r.owner.as_deref(), plain);
-    out.field("Team", f.team.as_deref(), plain);
+    assignment_lines(out, r, assignment);
     out.field("Lane", r.lane.as_deref(), plain);
     let risk = r.risk.map(|v| format!("{v:.0} of 100"));
     out.field("Risk", risk.as_deref(), plain);
@@ -207,6 +207,36 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding) {
 
 /// What the risk score is made of, computed now with the policy's weights: each term's points
 /// of its most, and where its input came from.
+/// Who owns it, how that was decided (by a person or the router), by whom and when, and the
+/// router's reasons, as `lastmile show` says it.
+fn assignment_lines(out: &mut Out<'_>, r: &FindingRow, a: Option<&CurrentAssignment>) {
+    let plain = Style::new();
+    let (owner, team) = match a {
+        Some(a) => (a.owner.as_deref(), a.team.as_deref()),
+        None => (r.owner.as_deref(), r.team.as_deref()),
+    };
+    out.field("Owner", owner.map(|o| format!("@{o}")).as_deref(), plain);
+    out.field("Team", team, plain);
+    let Some(a) = a.filter(|_| owner.is_some() || team.is_some()) else {
+        return;
+    };
+    if let Some(how) = &a.how {
+        let mut said = match how.as_str() {
+            "manual" => "by hand".to_string(),
+            "routed" => "routed".to_string(),
+            other => other.to_string(),
+        };
+        if let Some(by) = &a.by {
+            said.push_str(&format!(" by {by}"));
+        }
+        if let Some(at) = &a.at {
+            said.push_str(&format!(", {}", when(out.state, at)));
+        }
+        out.field("Assigned", Some(&said), plain);
+    }
+    out.field("Why", a.reason.as_deref(), plain);
+}
+
 fn risk_lines(out: &mut Out<'_>, f: &Finding) {
     let state = out.state;
     let Some(now) = state.triage.moment(state.today) else {

@@ -6,6 +6,8 @@ pub mod action;
 pub mod app;
 pub mod approvals;
 pub mod approvals_view;
+pub mod assign;
+pub mod assign_view;
 pub mod backlog;
 pub mod columns;
 pub mod daily;
@@ -20,8 +22,13 @@ pub mod help;
 pub mod keymap;
 pub mod layout;
 pub mod msg;
+pub mod owners;
 pub mod prompt;
+pub mod roster_search;
+pub mod route_desk;
 pub mod selection;
+pub mod teams;
+pub mod teams_view;
 pub mod text;
 pub mod theme;
 pub mod view;
@@ -65,7 +72,8 @@ pub fn run(db: &Path, config: &Config, me: Option<String>) -> color_eyre::Result
     // Counts get their own connection: a count over a million rows must not hold up scrolling.
     let counter = open_reader(db)?;
     let (reply_tx, replies) = mpsc::unbounded_channel();
-    let desk = Desk::open(db, policy.clone(), Box::new(SystemClock))
+    let routes = route_desk::Routes::new(config.clone());
+    let desk = Desk::open(db, policy.clone(), Box::new(SystemClock), routes)
         .map_err(|e| eyre!("cannot open {} for decisions: {e}", db.display()))?;
     let write_tx = reply_tx.clone();
     let writer = Writer::spawn(desk, move |r| {
@@ -96,6 +104,7 @@ pub fn run(db: &Path, config: &Config, me: Option<String>) -> color_eyre::Result
         config.views.iter().map(|v| v.get_ref().clone()).collect();
     state.set_views(&views);
     state.triage.me = me;
+    state.owners.directory = std::sync::Arc::new(roster_search::Directory::from_config(config));
     let workers = Workers { worker, writer };
     runtime.block_on(event_loop(&mut terminal, &mut state, &workers, replies))
 }
@@ -122,7 +131,7 @@ impl Workers {
     /// False once the thread that should serve it is gone.
     fn send(&self, effect: Effect) -> bool {
         match effect {
-            Effect::Triage(t) => self.writer.send(t),
+            Effect::Triage(_) | Effect::Route(_) => self.writer.send(effect),
             other => self.worker.send(other),
         }
     }

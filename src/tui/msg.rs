@@ -2,7 +2,12 @@
 
 use super::backlog::{Fetch, FetchTag};
 use crate::model::{Finding, FindingRow};
-use crate::store::{DecisionRequest, DecisionResult, DecisionRow, EventRow, Flags, SortKey};
+use crate::owners::plan::Planned;
+use crate::store::{
+    CurrentAssignment, DecisionRequest, DecisionResult, DecisionRow, EventRow, Flags, SortKey,
+    TeamLoad,
+};
+use chrono::NaiveDate;
 
 /// A request to the database worker.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +27,32 @@ pub enum Effect {
     },
     /// Decisions, reviews and the approvals list: the writer's, not the reader's.
     Triage(TriageEffect),
+    /// Each team's active work as of `today` (a grouped read over every active finding).
+    Teams {
+        generation: u64,
+        today: NaiveDate,
+    },
+    /// Routing and assignments: the writer's too (the router blames lines through a cache it
+    /// writes, and assignments are writes).
+    Route(RouteEffect),
+}
+
+/// A request about owners, for the writer thread (`tui::route_desk`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RouteEffect {
+    /// The router's suggestions for these findings, to show before anything is written.
+    Suggest { generation: u64, ids: Vec<i64> },
+    /// Routes the findings again and assigns what the router says, as `lastmile route --apply`
+    /// does: a person's assignment stands, unless that person has left.
+    ApplySuggestions { ids: Vec<i64>, actor: String },
+    /// By hand, as `lastmile assign` does: it then stands against routing.
+    Assign {
+        ids: Vec<i64>,
+        owner: Option<String>,
+        team: Option<String>,
+        note: String,
+        actor: String,
+    },
 }
 
 /// A request for the writer thread (`tui::writer`), which owns the one writable connection.
@@ -70,6 +101,11 @@ pub enum Response {
     },
     Detail(Box<DetailData>),
     Triage(TriageResponse),
+    Teams {
+        generation: u64,
+        result: Result<Vec<TeamLoad>, String>,
+    },
+    Route(RouteResponse),
     Failed {
         request: Failed,
         message: String,
@@ -91,6 +127,43 @@ pub struct DetailData {
     pub history: Vec<EventRow>,
     /// Every decision on the finding, oldest first.
     pub decisions: Vec<DecisionRow>,
+    /// Who it is assigned to, how and why.
+    pub assignment: Option<CurrentAssignment>,
+}
+
+/// What the writer says about owners.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RouteResponse {
+    Suggested {
+        generation: u64,
+        plans: Vec<Planned>,
+        /// Sources that could not be read (a missing clone, a bad CODEOWNERS line).
+        warnings: Vec<String>,
+    },
+    SuggestFailed {
+        generation: u64,
+        message: String,
+    },
+    /// The suggestions were applied: how many of each outcome.
+    Applied(RouteTally),
+    /// A hand assignment: of `asked` findings, `changed` moved to `who`.
+    Assigned {
+        asked: usize,
+        changed: usize,
+        who: String,
+    },
+    /// Nothing was written.
+    Refused(String),
+}
+
+/// What applying the router's suggestions did, finding by finding, counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouteTally {
+    pub assigned: usize,
+    pub unchanged: usize,
+    /// A person's assignment, left alone.
+    pub kept: usize,
+    pub unrouted: usize,
 }
 
 /// What the writer thread sends back.

@@ -129,6 +129,7 @@ mod tests {
             risk: None,
             pending: false,
             owner: None,
+            team: None,
         })
         .collect()
     }

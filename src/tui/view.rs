@@ -5,7 +5,10 @@
 use super::action::Action;
 use super::app::{Focus, PromptKind, State};
 use super::columns::{self, Column, MARKS_WIDTH, PENDING_MARK, SELECTED_MARK};
-use super::{approvals_view, detail, dialog_view, flags_view, help, layout, text, views};
+use super::{
+    approvals_view, assign_view, detail, dialog_view, flags_view, help, layout, teams_view, text,
+    views,
+};
 use crate::model::FindingRow;
 use crate::sanitize;
 use crate::triage::sla::SlaState;
@@ -22,6 +25,7 @@ pub fn view(state: &State, frame: &mut Frame) {
     draw_tabs(state, frame, a.tabs);
     match &state.triage.approvals {
         Some(v) => approvals_view::draw(state, frame, v),
+        None if state.owners.teams.is_some() => teams_view::draw(state, frame),
         None => {
             draw_list(state, frame, a.list);
             if let Some(d) = a.detail {
@@ -36,6 +40,9 @@ pub fn view(state: &State, frame: &mut Frame) {
     }
     if let Some(d) = &state.triage.dialog {
         dialog_view::draw(state, frame, d);
+    }
+    if let Some(d) = &state.owners.assign {
+        assign_view::draw(state, frame, d);
     }
     if let Some(scroll) = state.help {
         help::draw(state, frame, scroll);
@@ -186,6 +193,9 @@ pub fn position_text(state: &State) -> String {
             n => format!("decision {} of {n}", v.cursor + 1),
         };
     }
+    if state.owners.teams.is_some() {
+        return teams_view::position_text(state);
+    }
     let b = &state.backlog;
     let total = state.known_total();
     let of = match total {
@@ -275,10 +285,20 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
         draw_hint_items(state, frame, area, flags_view::HINTS);
         return;
     }
+    if let Some(d) = &state.owners.assign
+        && state.help.is_none()
+    {
+        assign_view::draw_hints(state, frame, area, d);
+        return;
+    }
     if let Some(v) = &state.triage.approvals
         && state.help.is_none()
     {
         approvals_view::draw_hints(state, frame, area, v);
+        return;
+    }
+    if state.owners.teams.is_some() && state.help.is_none() {
+        draw_hint_items(state, frame, area, teams_view::HINTS);
         return;
     }
     if let Some(p) = &state.input {
@@ -309,12 +329,13 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ],
+        // At 80 columns: the basics, the writes, and how to get help and out.
         (false, Focus::List) => &[
-            (Action::MoveDown, "down"),
             (Action::ToggleDetail, "detail"),
             (Action::Filter, "filter"),
             (Action::ToggleSelect, "select"),
             (Action::Decide, "decide"),
+            (Action::Assign, "assign"),
             (Action::SortNext, "sort"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),

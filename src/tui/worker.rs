@@ -138,6 +138,9 @@ pub fn coalesce(queue: VecDeque<Effect>) -> VecDeque<Effect> {
     let last_count = queue
         .iter()
         .rposition(|e| matches!(e, Effect::Count { .. }));
+    let last_teams = queue
+        .iter()
+        .rposition(|e| matches!(e, Effect::Teams { .. }));
     let mut pages = VecDeque::new();
     let mut rest = VecDeque::new();
     for (i, e) in queue.into_iter().enumerate() {
@@ -145,10 +148,13 @@ pub fn coalesce(queue: VecDeque<Effect>) -> VecDeque<Effect> {
             Effect::Page { fetch, .. } if Some(fetch.generation) == newest_page => {
                 pages.push_back(e)
             }
-            Effect::Page { .. } => {}
             Effect::Detail { .. } if Some(i) == last_detail => rest.push_back(e),
             Effect::Count { .. } if Some(i) == last_count => rest.push_back(e),
-            _ => {}
+            Effect::Teams { .. } if Some(i) == last_teams => rest.push_back(e),
+            Effect::Page { .. } | Effect::Detail { .. } | Effect::Count { .. } => {}
+            Effect::Teams { .. } => {}
+            // Not the readers' to skip: `serve` answers them (as misrouted).
+            Effect::Triage(_) | Effect::Route(_) => rest.push_back(e),
         }
     }
     pages.extend(rest);
@@ -191,20 +197,32 @@ pub fn serve(store: &Store, ctx: &Context, effect: Effect) -> Response {
                     f,
                     store.history(id)?,
                     store.decisions(DecisionFilter::Finding(id))?,
+                    store.assignment(id)?,
                 ))
             });
             match found {
-                Ok((finding, history, decisions)) => Response::Detail(Box::new(DetailData {
-                    id,
-                    finding,
-                    history,
-                    decisions,
-                })),
+                Ok((finding, history, decisions, assignment)) => {
+                    Response::Detail(Box::new(DetailData {
+                        id,
+                        finding,
+                        history,
+                        decisions,
+                        assignment,
+                    }))
+                }
                 Err(e) => failed(Failed::Detail { id }, e),
             }
         }
+        Effect::Teams { generation, today } => Response::Teams {
+            generation,
+            result: store.team_load(today).map_err(|e| {
+                tracing::warn!(error = %e, "console teams view failed");
+                e.to_string()
+            }),
+        },
         // The console sends these to the writer; one arriving here is answered, not lost.
         Effect::Triage(t) => super::writer::misrouted(t),
+        Effect::Route(r) => super::writer::misrouted_route(r),
     }
 }
 

@@ -3,7 +3,8 @@
 //! on a write. The approvals list is read here too: asked for right after a review, it is then
 //! read after that review committed.
 
-use super::msg::{Response, TriageEffect, TriageResponse};
+use super::msg::{Effect, Response, RouteEffect, RouteResponse, TriageEffect, TriageResponse};
+use super::route_desk::{self, Routes};
 use crate::clock::Clock;
 use crate::store::{DecisionFilter, Store};
 use crate::triage::policy::Policy;
@@ -17,10 +18,16 @@ pub struct Desk {
     pub read_only: Option<String>,
     pub policy: Policy,
     pub clock: Box<dyn Clock>,
+    pub routes: Routes,
 }
 
 impl Desk {
-    pub fn open(db: &Path, policy: Policy, clock: Box<dyn Clock>) -> Result<Desk, String> {
+    pub fn open(
+        db: &Path,
+        policy: Policy,
+        clock: Box<dyn Clock>,
+        routes: Routes,
+    ) -> Result<Desk, String> {
         let (store, read_only) = match Store::open(db) {
             Ok(s) => (s, None),
             Err(e) => {
@@ -33,7 +40,25 @@ impl Desk {
             read_only,
             policy,
             clock,
+            routes,
         })
+    }
+
+    /// Answers one request about owners. Suggestions only read (today), so a read-only
+    /// database still shows them.
+    pub fn serve_route(&mut self, effect: RouteEffect) -> RouteResponse {
+        if let Some(why) = &self.read_only
+            && !matches!(effect, RouteEffect::Suggest { .. })
+        {
+            return RouteResponse::Refused(format!("the database cannot be written: {why}"));
+        }
+        route_desk::serve(
+            &mut self.store,
+            &mut self.routes,
+            &self.policy,
+            &*self.clock,
+            effect,
+        )
     }
 
     /// Answers one request.
@@ -149,28 +174,54 @@ pub fn misrouted(effect: TriageEffect) -> Response {
     })
 }
 
+/// What the writer thread is asked to do.
+enum Job {
+    Triage(TriageEffect),
+    Route(RouteEffect),
+}
+
+/// The same for a routing request: refused (a suggestion's dialog hears it failed).
+pub fn misrouted_route(effect: RouteEffect) -> Response {
+    let message = "internal: a routing request reached a read-only worker".to_string();
+    Response::Route(match effect {
+        RouteEffect::Suggest { generation, .. } => RouteResponse::SuggestFailed {
+            generation,
+            message,
+        },
+        _ => RouteResponse::Refused(message),
+    })
+}
+
 pub struct Writer {
-    tx: Sender<TriageEffect>,
+    tx: Sender<Job>,
 }
 
 impl Writer {
     /// Starts the writer thread; `reply` is called on it with each answer.
     pub fn spawn(desk: Desk, reply: impl Fn(Response) + Send + 'static) -> std::io::Result<Writer> {
-        let (tx, rx) = unbounded::<TriageEffect>();
+        let (tx, rx) = unbounded::<Job>();
         let mut desk = desk;
         std::thread::Builder::new()
             .name("lastmile-write".into())
             .spawn(move || {
                 // Writes are never coalesced: each is a person's decision.
-                while let Ok(effect) = rx.recv() {
-                    reply(Response::Triage(desk.serve(effect)));
+                while let Ok(job) = rx.recv() {
+                    reply(match job {
+                        Job::Triage(t) => Response::Triage(desk.serve(t)),
+                        Job::Route(r) => Response::Route(desk.serve_route(r)),
+                    });
                 }
             })?;
         Ok(Writer { tx })
     }
 
-    /// False once the thread is gone.
-    pub fn send(&self, effect: TriageEffect) -> bool {
-        self.tx.send(effect).is_ok()
+    /// False once the thread is gone; effects for the readers are refused (false).
+    pub fn send(&self, effect: Effect) -> bool {
+        let job = match effect {
+            Effect::Triage(t) => Job::Triage(t),
+            Effect::Route(r) => Job::Route(r),
+            _ => return false,
+        };
+        self.tx.send(job).is_ok()
     }
 }

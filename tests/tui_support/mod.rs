@@ -10,7 +10,8 @@ use lastmile::model::Severity;
 use lastmile::store::{ImportOptions, SortKey, Store};
 use lastmile::triage::policy::Policy;
 use lastmile::tui::app::{Effect, Response, State};
-use lastmile::tui::{Action, ColorDepth, Keymap, Theme, worker, writer};
+use lastmile::tui::route_desk::Routes;
+use lastmile::tui::{Action, ColorDepth, Keymap, Theme, route_desk, worker, writer};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::collections::VecDeque;
@@ -169,7 +170,7 @@ pub fn expected_sorted(db: &Db, sort: SortKey) -> Vec<i64> {
         "path" => ("IFNULL(path, '')", false),
         "line" => ("IFNULL(start_line, 0)", false),
         "severity" => ("severity", false),
-        name @ ("risk" | "due" | "lane" | "owner") => (name, true),
+        name @ ("risk" | "due" | "lane" | "owner" | "team") => (name, true),
         name => (name, false),
     };
     let dir = if sort.descending { "DESC" } else { "ASC" };
@@ -213,6 +214,8 @@ pub struct Harness {
     pub writer: Store,
     pub policy: Policy,
     pub clock: FixedClock,
+    /// The config routing reads (`route_desk`); empty unless a test gives one.
+    pub routes: Routes,
     pub state: State,
     /// Rows the store returned, and page requests served: the list must read windows only.
     pub rows_fetched: usize,
@@ -241,6 +244,7 @@ impl Harness {
             writer: Store::open(&db.path).unwrap(),
             policy: Policy::default(),
             clock: FixedClock::new("2026-05-01T12:00:00Z".parse().unwrap()),
+            routes: Routes::new(Default::default()),
             state: State::new(keymap, theme, width, height),
             rows_fetched: 0,
             pages: 0,
@@ -267,6 +271,13 @@ impl Harness {
                     &self.policy,
                     &self.clock,
                     t,
+                )),
+                Effect::Route(r) => Response::Route(route_desk::serve(
+                    &mut self.writer,
+                    &mut self.routes,
+                    &self.policy,
+                    &self.clock,
+                    r,
                 )),
                 other => worker::serve(&self.store, &ctx, other),
             };
