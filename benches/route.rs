@@ -73,7 +73,12 @@ fn main() {
     for p in &planned {
         let c = p.suggestion.confidence.map_or("none", |c| c.as_str());
         *by_confidence.entry(c).or_default() += 1;
-        from_blame += usize::from(p.suggestion.reasons.iter().any(|r| r.starts_with("blame @")));
+        from_blame += usize::from(
+            p.suggestion
+                .reasons
+                .iter()
+                .any(|r| r.starts_with("blame @")),
+        );
     }
     println!(
         "cold       {cold:>7.2} s  {} suggestions {by_confidence:?}, {from_blame} with a blame reason",
@@ -109,7 +114,14 @@ fn main() {
         .collect();
     let t = Instant::now();
     let done = store
-        .assign(&items, "bench", false, &[], &Policy::default(), &SystemClock)
+        .assign(
+            &items,
+            "bench",
+            false,
+            &[],
+            &Policy::default(),
+            &SystemClock,
+        )
         .expect("apply");
     println!(
         "apply      {:>7.2} s  {} assigned (one event each)",

@@ -440,7 +440,7 @@ fn added(
             let pick = cands
                 .iter()
                 .position(|g| g.file == file)
-                .or_else(|| copies.then(|| 0).filter(|_| !cands.is_empty()));
+                .or_else(|| copies.then_some(0).filter(|_| !cands.is_empty()));
             let Some(j) = pick else { break };
             let g = &cands[j];
             run.push((g.origin, g.file != file, g.tainted));
