@@ -44,10 +44,11 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     let started = std::time::Instant::now();
     let summary = crate::demo::build(&db, chrono::Utc::now(), args.seed)?;
     eprintln!(
-        "demo ready: {} findings from {} scans in {:.1}s",
+        "demo ready: {} findings from {} scans in {:.1}s; {}",
         summary.findings,
         summary.scans,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        summary.routing
     );
     // The demo's people, lanes and views, beside its database so the CLI can use them too.
     let config_path = dir.join("config.toml");
@@ -55,14 +56,14 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         .wrap_err_with(|| format!("{}: cannot write", config_path.display()))?;
     if args.no_open {
         eprintln!(
-            "try: lastmile --db {} --config {} approvals --as bob",
-            db.display(),
-            config_path.display()
+            "try: lastmile --db {db} --config {cfg} approvals --as bob\n     lastmile --db {db} --config {cfg} route --left",
+            db = db.display(),
+            cfg = config_path.display()
         );
         println!("{}", db.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let mut config = crate::demo::config()?;
+    let mut config = crate::demo::config_in(&dir)?;
     if let Ok(own) = ctx.config() {
         config.keys = own.keys;
         config.ui = own.ui;

@@ -163,6 +163,15 @@ pub fn main() -> ExitCode {
     }
     match run(cli) {
         Ok(code) => code,
+        // `lastmile findings | head`: the reader has what it wanted; not an error to report.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             // One clear line (or one per config problem); the chain, not a backtrace.
             // One line: the message, then any cause it does not already say.

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 pub struct Args {
     /// Finding ids to route (or use --query; neither: every active finding).
     pub ids: Vec<i64>,
-    /// Route the findings this filter matches.
+    /// Route the active findings this filter matches (all of them if it names a status).
     #[arg(long, short)]
     pub query: Option<String>,
     /// Only active findings whose owner has left, for rerouting.
@@ -76,6 +76,15 @@ pub fn route(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     let today = SystemClock.now().date_naive();
     let planner = Planner::new(&config, today);
     let departed = planner.departed();
+    // Routing is for work still to do: a query narrows the active findings unless it names
+    // a status itself.
+    let scoped = |q: &str| {
+        if q.contains("status:") || q.contains("is:") {
+            q.to_string()
+        } else {
+            format!("status:active ({q})")
+        }
+    };
     let query = if args.left {
         if departed.is_empty() {
             println!("nobody in the roster has left");
@@ -85,10 +94,10 @@ pub fn route(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             .iter()
             .map(|h| format!("owner:{}", crate::query::quote(h)))
             .collect();
-        let base = args.query.as_deref().unwrap_or("status:active");
+        let base = scoped(args.query.as_deref().unwrap_or(""));
         Some(format!("({base}) ({})", owners.join(" OR ")))
     } else {
-        args.query.clone()
+        args.query.as_deref().map(scoped)
     };
     let ids = select(
         ctx,

@@ -2,6 +2,7 @@
 //! plus real scanner reports, all imported through the real importer.
 
 pub mod generator;
+mod repo;
 
 use crate::clock::{FixedClock, stamp};
 use crate::config::Config;
@@ -73,6 +74,8 @@ struct Issue {
 pub struct DemoSummary {
     pub scans: u64,
     pub findings: u64,
+    /// What routing did, and whether the demo clone could be built.
+    pub routing: String,
 }
 
 fn import_bytes(
@@ -159,8 +162,118 @@ pub fn build(db: &Path, now: DateTime<Utc>, seed: u64) -> Result<DemoSummary, St
         &clock,
     )?;
     decide(&mut store, &policy, &clock, now, &mut rng)?;
+    let base = db.parent().unwrap_or(Path::new("."));
+    summary.routing = route(&mut store, base, &policy, &clock, now)?;
+    clock.set(now);
+    store.tick(&policy, "lastmile", &clock)?;
     summary.findings = store.counts()?.total;
     Ok(summary)
+}
+
+/// The demo config with its clone paths (relative in the file) resolved against `base`, the
+/// folder the demo database and config live in.
+pub fn config_in(base: &Path) -> Result<Config, StoreError> {
+    let mut c = config()?;
+    c.resolve_paths(base);
+    Ok(c)
+}
+
+/// Builds payments-api's clone and routes the backlog through it: a few findings were given
+/// to Carol by hand before she left (so `route --left` and the teams view have something to
+/// show), routing assigns the rest, and Alice hands some Stripe findings to Erik.
+fn route(
+    store: &mut Store,
+    base: &Path,
+    policy: &Policy,
+    clock: &FixedClock,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let config = config_in(base)?;
+    let ctx = crate::query::Context::new(now, None);
+    let payments = store.ids_matching("repo:payments-api", &ctx)?;
+    let mut files: std::collections::BTreeMap<String, usize> = Default::default();
+    for t in store.routing_targets(&payments)? {
+        if let Some(path) = t.path {
+            let end = t.end_line.or(t.start_line).unwrap_or(1).max(1) as usize;
+            let n = files.entry(path).or_default();
+            *n = (*n).max(end);
+        }
+    }
+    let files: Vec<(String, usize)> = files.into_iter().collect();
+    let clone = base.join("repos/payments-api");
+    let _ = std::fs::remove_dir_all(&clone);
+    let note = match repo::build(&clone, &files, now) {
+        Ok(()) => format!("payments-api clone with history in {}", clone.display()),
+        Err(e) => format!("no payments-api clone ({e}): routing without blame"),
+    };
+    let manual = |store: &mut Store, ids: &[i64], who: &str, team: &str, by: &str, why: &str| {
+        let a = crate::store::Assignment {
+            owner: Some(who.into()),
+            team: Some(team.into()),
+            how: crate::store::AssignHow::Manual,
+            reason: why.into(),
+        };
+        let items: Vec<(i64, _)> = ids.iter().map(|&id| (id, a.clone())).collect();
+        store.assign(&items, by, false, &[], policy, clock)
+    };
+    clock.set(now - Duration::days(100));
+    let carols: Vec<i64> = store
+        .ids_matching("repo:web-frontend status:open path:web/components/*", &ctx)?
+        .into_iter()
+        .take(6)
+        .collect();
+    manual(
+        store,
+        &carols,
+        "carol",
+        "web",
+        "bob",
+        "Carol wrote these components.",
+    )?;
+
+    clock.set(now - Duration::days(2));
+    let active: Vec<i64> = store
+        .ids_matching("status:active", &ctx)?
+        .into_iter()
+        .filter(|id| !carols.contains(id))
+        .collect();
+    let planner = crate::owners::plan::Planner::new(&config, now.date_naive());
+    let planned = planner.suggest(store, &active, false)?;
+    let items: Vec<(i64, crate::store::Assignment)> = planned
+        .iter()
+        .filter(|p| p.action == crate::owners::plan::Action::Assign)
+        .map(|p| {
+            (
+                p.target.id,
+                crate::store::Assignment {
+                    owner: p.suggestion.person.clone(),
+                    team: p.suggestion.team.clone(),
+                    how: crate::store::AssignHow::Routed,
+                    reason: p.suggestion.chain(),
+                },
+            )
+        })
+        .collect();
+    store.assign(&items, "alice", false, &[], policy, clock)?;
+
+    clock.set(now - Duration::days(1));
+    let stripe: Vec<i64> = store
+        .ids_matching(
+            "repo:payments-api status:active path:src/integrations/stripe/*",
+            &ctx,
+        )?
+        .into_iter()
+        .take(4)
+        .collect();
+    manual(
+        store,
+        &stripe,
+        "erik",
+        "payments",
+        "alice",
+        "Erik built the Stripe client.",
+    )?;
+    Ok(format!("{note}; {} findings routed", items.len()))
 }
 
 /// The demo's configuration (people, teams, repos, lanes, views), shipped in assets.
@@ -373,6 +486,32 @@ mod tests {
             );
         }
         assert!(store.count("status:open path:src/admin*", &ctx).is_ok());
+        // Routing ran through the demo clone: blame, CODEOWNERS and catalogs all decided some.
+        assert!(s.routing.contains("clone with history"), "{}", s.routing);
+        let reasons: Vec<String> = store
+            .routing_targets(
+                &store
+                    .ids_matching("repo:payments-api status:active", &ctx)
+                    .unwrap(),
+            )
+            .unwrap()
+            .into_iter()
+            .filter_map(|t| t.current.reason)
+            .collect();
+        for part in [
+            "blame @dana",
+            "(left 2026-06-30)",
+            "not in the roster",
+            "CODEOWNERS",
+            "catalog",
+        ] {
+            assert!(
+                reasons.iter().any(|r| r.contains(part)),
+                "{part}: {reasons:?}"
+            );
+        }
+        assert_eq!(store.count("owner:carol status:active", &ctx).unwrap(), 6);
+        assert!(store.count("owner:erik repo:payments-api", &ctx).unwrap() >= 1);
         assert!(matches!(
             store.verify_chain().unwrap(),
             crate::store::ChainReport::Intact { .. }
