@@ -79,7 +79,9 @@ pub fn route(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     // Routing is for work still to do: a query narrows the active findings unless it names
     // a status itself.
     let scoped = |q: &str| {
-        if q.contains("status:") || q.contains("is:") {
+        if q.trim().is_empty() {
+            "status:active".to_string()
+        } else if q.contains("status:") || q.contains("is:") {
             q.to_string()
         } else {
             format!("status:active ({q})")

@@ -75,8 +75,8 @@ pub fn build(root: &Path, files: &[(String, usize)], now: DateTime<Utc>) -> Resu
             for s in 0..SEGMENTS {
                 if (s + f) % AUTHORS.len() == j {
                     let end = ((s + 1) * seg).min(text.len());
-                    for l in s * seg..end {
-                        text[l] = line(&files[f].0, l + 1, j);
+                    for (l, t) in text.iter_mut().enumerate().take(end).skip(s * seg) {
+                        *t = line(&files[f].0, l + 1, j);
                     }
                 }
             }
