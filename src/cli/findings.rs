@@ -27,7 +27,7 @@ pub struct Args {
 
 const HEADERS: &[&str] = &[
     "id", "severity", "status", "repo", "tool", "rule", "path", "line", "title", "lane", "due",
-    "risk", "pending", "owner",
+    "risk", "pending", "owner", "team",
 ];
 
 fn cells(f: &Finding) -> Vec<String> {
@@ -51,6 +51,7 @@ fn cells(f: &Finding) -> Vec<String> {
             String::new()
         },
         r.owner.clone().unwrap_or_default(),
+        r.team.clone().unwrap_or_default(),
     ]
 }
 
