@@ -134,7 +134,11 @@ impl Planner {
                 match blamer.resolve(scan_commit) {
                     Ok(r) => resolved.entry(r.commit).or_default().extend(ts),
                     // Not a clone at all: one warning, not a reason on every finding.
-                    Err(e @ (BlameError::NotARepo { .. } | BlameError::GitMissing { .. })) => {
+                    Err(
+                        e @ (BlameError::NotARepo { .. }
+                        | BlameError::GitMissing { .. }
+                        | BlameError::NotTrusted { .. }),
+                    ) => {
                         self.warn(format!("{e}; routing without blame"));
                         break;
                     }

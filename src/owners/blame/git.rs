@@ -36,7 +36,7 @@ pub enum BlameError {
         detail: String,
     },
     #[error(
-        "repo {repo}: git refuses {path} because another user owns it; add it to git's safe.directory or set the repo's trust option"
+        "repo {repo}: git refuses {path} because another user owns it; add it to git's safe.directory (git config --global --add safe.directory PATH)"
     )]
     NotTrusted { repo: String, path: String },
     #[error("repo {repo}: refusing path {path}: {reason}")]
