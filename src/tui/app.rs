@@ -121,6 +121,22 @@ impl State {
             .unwrap_or_default()
     }
 
+    /// The findings a dialog acts on as `me` (see `selected_ids`); `None`, with the reason in
+    /// the status bar, when nobody is acting or nothing is there to act on.
+    pub fn acting_on(&mut self, verb: &str) -> Option<Vec<i64>> {
+        if self.triage.me.is_none() {
+            self.error = Some(crate::tui::decisions::NO_ACTOR.into());
+            return None;
+        }
+        let ids = self.selected_ids();
+        if ids.is_empty() {
+            self.error = Some(format!("no finding to {verb}"));
+            return None;
+        }
+        self.error = None;
+        Some(ids)
+    }
+
     /// The list's columns: the current view's, or the defaults.
     pub fn columns(&self) -> &[Column] {
         match self.tabs.get(self.tab) {

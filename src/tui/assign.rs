@@ -159,16 +159,9 @@ pub fn assigned_summary(asked: usize, changed: usize, who: &str) -> String {
 
 /// Opens the dialog on the selection, or the row under the cursor, and asks for suggestions.
 pub fn open(state: &mut State) -> Vec<Effect> {
-    if state.triage.me.is_none() {
-        state.error = Some(NO_ACTOR.into());
+    let Some(ids) = state.acting_on("assign") else {
         return Vec::new();
-    }
-    let ids = state.selected_ids();
-    if ids.is_empty() {
-        state.error = Some("no finding to assign".into());
-        return Vec::new();
-    }
-    state.error = None;
+    };
     let generation = state.owners.next_generation();
     let dialog = AssignDialog::new(ids.clone(), generation, &state.owners.directory);
     state.owners.assign = Some(dialog);

@@ -201,22 +201,15 @@ impl Dialog {
 
 /// Opens the dialog on the selection, or the row under the cursor.
 pub fn open(state: &mut State) -> Vec<Effect> {
-    if state.triage.me.is_none() {
-        state.error = Some(NO_ACTOR.into());
+    let Some(ids) = state.acting_on("decide on") else {
         return Vec::new();
-    }
-    let ids = state.selected_ids();
-    if ids.is_empty() {
-        state.error = Some("no finding to decide on".into());
-        return Vec::new();
-    }
+    };
     let mut lanes = BTreeMap::new();
     for r in state.backlog.rows.iter().filter(|r| ids.contains(&r.id)) {
         if let Some(l) = &r.lane {
             *lanes.entry(l.clone()).or_default() += 1;
         }
     }
-    state.error = None;
     state.triage.dialog = Some(Dialog::new(ids, lanes));
     Vec::new()
 }

@@ -128,16 +128,9 @@ impl FlagsDialog {
 
 /// Opens the dialog on the selection, or the row under the cursor.
 pub fn open(state: &mut State) -> Vec<Effect> {
-    if state.triage.me.is_none() {
-        state.error = Some(NO_ACTOR.into());
+    let Some(ids) = state.acting_on("flag") else {
         return Vec::new();
-    }
-    let ids = state.selected_ids();
-    if ids.is_empty() {
-        state.error = Some("no finding to flag".into());
-        return Vec::new();
-    }
-    state.error = None;
+    };
     state.triage.flags = Some(FlagsDialog::new(ids));
     Vec::new()
 }
