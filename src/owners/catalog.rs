@@ -140,11 +140,7 @@ impl Entity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    Error,
-    Warning,
-}
+pub use super::diagnostic::Severity;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
@@ -188,23 +184,7 @@ pub enum Problem {
 }
 
 /// A document or field lastmile skipped or doubts, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub file: String,
-    pub line: usize,
-    pub severity: Severity,
-    pub problem: Problem,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{}:{}: {sev}: {}", self.file, self.line, self.problem)
-    }
-}
+pub type Diagnostic = super::diagnostic::Diagnostic<Problem>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {

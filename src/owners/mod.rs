@@ -6,6 +6,7 @@
 pub mod blame;
 pub mod catalog;
 pub mod codeowners;
+pub mod diagnostic;
 pub mod gitgen;
 mod pattern;
 pub mod plan;
