@@ -6,6 +6,7 @@ mod support;
 use serde_json::Value;
 use std::path::Path;
 use support::cli_env::Env;
+use support::git::git;
 
 const ROSTER: &str = r#"
 [[repos]]
@@ -296,25 +297,6 @@ fn a_backstage_catalog_claims_its_component_before_codeowners_by_default() {
     std::fs::write(&cfg, text).unwrap();
     let rows = route_json(&env, &[]);
     assert_eq!(by_path(&rows, "services/orders/db.py")["team"], "web");
-}
-
-fn git(dir: &Path, who: (&str, &str), when: i64, args: &[&str]) {
-    let date = format!("{when} +0000");
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", who.0)
-        .env("GIT_AUTHOR_EMAIL", who.1)
-        .env("GIT_AUTHOR_DATE", &date)
-        .env("GIT_COMMITTER_NAME", who.0)
-        .env("GIT_COMMITTER_EMAIL", who.1)
-        .env("GIT_COMMITTER_DATE", &date)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
 }
 
 #[test]

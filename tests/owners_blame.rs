@@ -2,8 +2,9 @@
 //! authors, a block moved within a file and one moved to another file, a later edit by someone
 //! else, a second e-mail and a rename. Then the cache, hostile paths and broken clones.
 
+mod support;
+
 use std::path::Path;
-use std::process::Command;
 
 use lastmile::owners::blame::{BlameError, BlameOptions, Blamer, FileBlame, RevSource};
 use lastmile::owners::gitgen::{self, GenSpec};
@@ -19,26 +20,7 @@ fn lines(tags: &[&str]) -> String {
 }
 
 fn git(dir: &Path, who: (&str, &str, i64), args: &[&str]) -> String {
-    let date = format!("{} +0000", T0 + who.2);
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", who.0)
-        .env("GIT_AUTHOR_EMAIL", who.1)
-        .env("GIT_AUTHOR_DATE", &date)
-        .env("GIT_COMMITTER_NAME", who.0)
-        .env("GIT_COMMITTER_EMAIL", who.1)
-        .env("GIT_COMMITTER_DATE", &date)
-        .output()
-        .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string()
+    support::git::git(dir, (who.0, who.1), T0 + who.2, args)
 }
 
 /// Dates are T0 plus a few seconds: git reads a small number as something other than a time.

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cli_env;
+pub mod git;
 pub mod script;
 
 use std::collections::BTreeMap;
