@@ -450,6 +450,41 @@ mod tests {
     }
 
     #[test]
+    fn roster_and_routing_problems_are_reported() {
+        let text = r#"
+[[teams]]
+name = "a"
+aliases = ["@acme/x"]
+tickets = { tracker = "trello", project = "" }
+[[teams]]
+name = "b"
+aliases = ["@ACME/X"]
+
+[routing]
+order = ["blame", "blame"]
+catch_all = "nobody"
+blame_max_age_days = 0
+"#;
+        let err = Config::parse(text, "c.toml").unwrap_err();
+        let keys: Vec<_> = err.diagnostics.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "teams[0].tickets.tracker",
+                "teams[0].tickets.project",
+                "teams[1].aliases",
+                "routing.catch_all",
+                "routing.blame_max_age_days",
+                "routing.order"
+            ],
+            "{err}"
+        );
+        assert_eq!(err.diagnostics[2].line, Some(6), "{err}");
+        let bad = Config::parse("[routing]\norder = [\"git\"]\n", "c.toml").unwrap_err();
+        assert!(bad.to_string().contains("line 2"), "{bad}");
+    }
+
+    #[test]
     fn syntax_errors_name_line_and_column() {
         let err = Config::parse("me = \"a\"\n[[repos]]\nname = \n", "c.toml").unwrap_err();
         let d = &err.diagnostics[0];
