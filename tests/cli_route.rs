@@ -257,7 +257,7 @@ fn assign_refuses_strangers_and_people_who_left() {
 }
 
 #[test]
-fn a_backstage_catalog_claims_its_component_before_codeowners_by_default() {
+fn a_backstage_catalog_claims_its_component_in_the_configured_order() {
     let env = Env::new();
     let clone = env.dir.path().join("shop");
     std::fs::create_dir_all(clone.join("services/orders")).unwrap();
@@ -279,6 +279,17 @@ fn a_backstage_catalog_claims_its_component_before_codeowners_by_default() {
     )
     .unwrap();
     env.import_json(&report, "shop");
+    // By default CODEOWNERS comes first: its `*` rule claims everything.
+    let rows = route_json(&env, &[]);
+    assert_eq!(by_path(&rows, "services/orders/db.py")["team"], "web");
+
+    // Catalogs first: the component's owner takes its folder.
+    let cfg = env.dir.path().join("config/lastmile/config.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[routing]\n",
+        "[routing]\norder = [\"catalog\", \"codeowners\"]\n",
+    );
+    std::fs::write(&cfg, text).unwrap();
     let rows = route_json(&env, &[]);
     let orders = by_path(&rows, "services/orders/db.py");
     assert_eq!(orders["team"], "payments", "{orders}");
@@ -287,16 +298,6 @@ fn a_backstage_catalog_claims_its_component_before_codeowners_by_default() {
         "team payments (catalog `services/orders/catalog-info.yaml` line 8: component orders)"
     );
     assert_eq!(by_path(&rows, "web/app.js")["team"], "web");
-
-    // The order of sources is the config's.
-    let cfg = env.dir.path().join("config/lastmile/config.toml");
-    let text = std::fs::read_to_string(&cfg).unwrap().replace(
-        "[routing]\n",
-        "[routing]\norder = [\"codeowners\", \"catalog\"]\n",
-    );
-    std::fs::write(&cfg, text).unwrap();
-    let rows = route_json(&env, &[]);
-    assert_eq!(by_path(&rows, "services/orders/db.py")["team"], "web");
 }
 
 #[test]

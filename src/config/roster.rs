@@ -104,11 +104,14 @@ impl Default for Routing {
     }
 }
 
+/// Blame first (who wrote the lines), then CODEOWNERS before catalogs: its folder rules are
+/// finer than a service's, and a repository with a root catalog-info.yaml would otherwise never
+/// reach them.
 fn default_order() -> Vec<Source> {
     vec![
         Source::Blame,
-        Source::Catalog,
         Source::Codeowners,
+        Source::Catalog,
         Source::Repo,
     ]
 }

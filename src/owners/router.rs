@@ -217,9 +217,11 @@ impl<'a> Router<'a> {
                         walk.team = Some(t);
                     }
                     Some(_) => {}
-                    None => walk
+                    // Said only while it could have decided: after a team is chosen, noise.
+                    None if walk.team.is_none() => walk
                         .reasons
                         .push(format!("{}: {name} (not in the roster)", claim.why)),
+                    None => {}
                 },
                 Claimant::Person(name) => match self.roster.person(name) {
                     Some(_) if walk.person.is_some() => {}
@@ -234,9 +236,10 @@ impl<'a> Router<'a> {
                             walk.former_team = walk.former_team.or_else(|| self.team_of(p));
                         }
                     },
-                    None => walk
+                    None if walk.person.is_none() => walk
                         .reasons
                         .push(format!("{}: {name} (not in the roster)", claim.why)),
+                    None => {}
                 },
                 Claimant::Other(what) => {
                     if walk.person.is_none() && walk.team.is_none() {

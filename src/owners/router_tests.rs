@@ -273,7 +273,10 @@ fn merged_teams_route_through_aliases_and_unknown_ones_say_so() {
             codeowners_team("@acme/billing-old"),
         ],
     };
-    let s = route(&config(""), &ev);
+    let s = route(
+        &config("[routing]\norder = [\"catalog\", \"codeowners\"]"),
+        &ev,
+    );
     assert_eq!(
         who(&s),
         (Some("cam"), Some("payments"), Some(Confidence::Medium))
@@ -284,6 +287,12 @@ fn merged_teams_route_through_aliases_and_unknown_ones_say_so() {
         ),
         "{}",
         s.chain()
+    );
+    // Once a team is chosen, what later sources cannot resolve is not worth saying.
+    let s = route(&config(""), &ev);
+    assert_eq!(
+        s.chain(),
+        "team payments (CODEOWNERS `/billing/` line 12) -> champion @cam"
     );
 }
 
