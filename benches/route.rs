@@ -10,8 +10,8 @@
 use lastmile::clock::SystemClock;
 use lastmile::config::Config;
 use lastmile::owners::gitgen::{self, GenSpec};
-use lastmile::owners::plan::{Action, Planner};
-use lastmile::store::{AssignHow, Assignment, ImportOptions, Store};
+use lastmile::owners::plan::Planner;
+use lastmile::store::{Assignment, ImportOptions, Store};
 use lastmile::triage::policy::Policy;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -99,18 +99,7 @@ fn main() {
 
     let items: Vec<(i64, Assignment)> = planned
         .iter()
-        .filter(|p| p.action == Action::Assign)
-        .map(|p| {
-            (
-                p.target.id,
-                Assignment {
-                    owner: p.suggestion.person.clone(),
-                    team: p.suggestion.team.clone(),
-                    how: AssignHow::Routed,
-                    reason: p.suggestion.chain(),
-                },
-            )
-        })
+        .filter_map(|p| Some((p.target.id, p.assignment()?)))
         .collect();
     let t = Instant::now();
     let done = store

@@ -166,8 +166,13 @@ pub fn main() -> ExitCode {
         // `lastmile findings | head`: the reader has what it wanted; not an error to report.
         Err(e)
             if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                let pipe = |io: &std::io::Error| io.kind() == std::io::ErrorKind::BrokenPipe;
+                c.downcast_ref::<std::io::Error>().is_some_and(pipe)
+                    || c.downcast_ref::<::csv::Error>()
+                        .is_some_and(|e| match e.kind() {
+                            ::csv::ErrorKind::Io(io) => pipe(io),
+                            _ => false,
+                        })
             }) =>
         {
             ExitCode::SUCCESS

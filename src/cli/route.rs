@@ -109,33 +109,33 @@ pub fn route(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         query.as_deref(),
         Some("status:active"),
     )?;
-    let planned = planner.suggest(&mut store, &ids, args.force)?;
+    // In chunks, so a million findings never sit in memory at once; with --apply each chunk
+    // is its own transaction (a run stopped half-way keeps what it applied, with its events,
+    // and the next run carries on).
+    let mut printer = Printer::new(args.format, args.apply)?;
+    for chunk in ids.chunks(CHUNK) {
+        let planned = planner.suggest(&mut store, chunk, args.force)?;
+        let mut changed = 0;
+        if args.apply {
+            let items: Vec<(i64, Assignment)> = planned
+                .iter()
+                .filter_map(|p| Some((p.target.id, p.assignment()?)))
+                .collect();
+            let done =
+                store.assign(&items, &actor, args.force, &departed, &policy, &SystemClock)?;
+            changed = done.iter().filter(|(_, a)| *a == Assigned::Changed).count();
+        }
+        printer.chunk(&planned, changed)?;
+    }
     for w in planner.warnings() {
         eprintln!("warning: {}", sanitize::line(&w));
     }
-
-    let mut applied = Vec::new();
-    if args.apply {
-        let items: Vec<(i64, Assignment)> = planned
-            .iter()
-            .filter(|p| p.action == Action::Assign)
-            .map(|p| {
-                (
-                    p.target.id,
-                    Assignment {
-                        owner: p.suggestion.person.clone(),
-                        team: p.suggestion.team.clone(),
-                        how: AssignHow::Routed,
-                        reason: p.suggestion.chain(),
-                    },
-                )
-            })
-            .collect();
-        applied = store.assign(&items, &actor, args.force, &departed, &policy, &SystemClock)?;
-    }
-    print_plan(&planned, &applied, args.apply, args.format)?;
+    printer.finish()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// Findings routed (and applied) at a time.
+const CHUNK: usize = 20_000;
 
 fn action_text(p: &Planned, applied: bool) -> String {
     match &p.action {
@@ -152,121 +152,172 @@ fn action_text(p: &Planned, applied: bool) -> String {
     }
 }
 
-fn print_plan(
-    planned: &[Planned],
-    applied: &[(i64, Assigned)],
-    apply: bool,
+/// Writes the plan as it comes, chunk by chunk: JSON as one array, CSV with one header, the
+/// table with the reasons under each row and a summary at the end.
+struct Printer {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
     format: Format,
-) -> color_eyre::Result<()> {
-    let mut out = output::stdout();
-    match format {
-        Format::Json => {
-            let rows: Vec<serde_json::Value> = planned
-                .iter()
-                .map(|p| {
-                    let s = &p.suggestion;
-                    serde_json::json!({
-                        "id": p.target.id,
-                        "repo": p.target.repo,
-                        "path": p.target.path,
-                        "line": p.target.start_line,
-                        "person": s.person,
-                        "team": s.team,
-                        "tickets": s.tickets.as_ref().map(|t| serde_json::json!({
-                            "tracker": t.tracker, "project": t.project,
-                        })),
-                        "confidence": s.confidence.map(|c| c.as_str()),
-                        "reasons": s.reasons,
-                        "current": {
-                            "owner": p.target.current.owner,
-                            "team": p.target.current.team,
-                            "how": p.target.current.how,
-                        },
-                        "action": p.action,
-                        "applied": apply && p.action == Action::Assign,
-                    })
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut out, &rows)?;
-            writeln!(out)?;
+    apply: bool,
+    /// CSV rows of the chunk being written (the csv writer borrows `out` per chunk).
+    csv_rows: Vec<[String; 7]>,
+    rows: usize,
+    assign: usize,
+    changed: usize,
+    unchanged: usize,
+    kept: usize,
+    unrouted: usize,
+}
+
+impl Printer {
+    fn new(format: Format, apply: bool) -> color_eyre::Result<Printer> {
+        let mut out = output::stdout();
+        match format {
+            Format::Json => write!(out, "[")?,
+            Format::Csv => {
+                let mut w = ::csv::Writer::from_writer(&mut out);
+                w.write_record([
+                    "id",
+                    "path",
+                    "person",
+                    "team",
+                    "confidence",
+                    "action",
+                    "why",
+                ])?;
+                w.flush()?;
+            }
+            Format::Table => {}
         }
-        Format::Table | Format::Csv => {
-            let headers = [
-                "id",
-                "path",
-                "person",
-                "team",
-                "confidence",
-                "action",
-                "why",
-            ];
-            let rows: Vec<Vec<String>> = planned
-                .iter()
-                .map(|p| {
-                    let s = &p.suggestion;
-                    let at = match (&p.target.path, p.target.start_line) {
-                        (Some(path), Some(l)) => format!("{}:{path}:{l}", p.target.repo),
-                        (Some(path), None) => format!("{}:{path}", p.target.repo),
-                        _ => p.target.repo.clone(),
-                    };
-                    vec![
+        Ok(Printer {
+            out,
+            format,
+            apply,
+            csv_rows: Vec::new(),
+            rows: 0,
+            assign: 0,
+            changed: 0,
+            unchanged: 0,
+            kept: 0,
+            unrouted: 0,
+        })
+    }
+
+    fn chunk(&mut self, planned: &[Planned], changed: usize) -> color_eyre::Result<()> {
+        self.changed += changed;
+        for p in planned {
+            match p.action {
+                Action::Assign => self.assign += 1,
+                Action::Unchanged => self.unchanged += 1,
+                Action::KeepManual { .. } => self.kept += 1,
+                Action::Unrouted => self.unrouted += 1,
+            }
+            self.row(p)?;
+            self.rows += 1;
+        }
+        if !self.csv_rows.is_empty() {
+            let mut w = ::csv::Writer::from_writer(&mut self.out);
+            for r in self.csv_rows.drain(..) {
+                w.write_record(&r)?;
+            }
+            w.flush()?;
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, p: &Planned) -> color_eyre::Result<()> {
+        let s = &p.suggestion;
+        let apply = self.apply;
+        match self.format {
+            Format::Json => {
+                let v = serde_json::json!({
+                    "id": p.target.id,
+                    "repo": p.target.repo,
+                    "path": p.target.path,
+                    "line": p.target.start_line,
+                    "person": s.person,
+                    "team": s.team,
+                    "tickets": s.tickets.as_ref().map(|t| serde_json::json!({
+                        "tracker": t.tracker, "project": t.project,
+                    })),
+                    "confidence": s.confidence.map(|c| c.as_str()),
+                    "reasons": s.reasons,
+                    "current": {
+                        "owner": p.target.current.owner,
+                        "team": p.target.current.team,
+                        "how": p.target.current.how,
+                    },
+                    "action": p.action,
+                    "applied": apply && p.action == Action::Assign,
+                });
+                if self.rows > 0 {
+                    write!(self.out, ",")?;
+                }
+                write!(self.out, "\n  ")?;
+                serde_json::to_writer(&mut self.out, &v)?;
+            }
+            Format::Table | Format::Csv => {
+                let at = match (&p.target.path, p.target.start_line) {
+                    (Some(path), Some(l)) => format!("{}:{path}:{l}", p.target.repo),
+                    (Some(path), None) => format!("{}:{path}", p.target.repo),
+                    _ => p.target.repo.clone(),
+                };
+                let person = s.person.as_deref().map(|h| format!("@{h}"));
+                let confidence = s.confidence.map(|c| c.as_str()).unwrap_or("-");
+                if self.format == Format::Csv {
+                    self.csv_rows.push([
                         p.target.id.to_string(),
                         at,
-                        s.person
-                            .as_deref()
-                            .map(|h| format!("@{h}"))
-                            .unwrap_or_default(),
+                        person.unwrap_or_default(),
                         s.team.clone().unwrap_or_default(),
-                        s.confidence.map(|c| c.as_str()).unwrap_or("-").into(),
+                        confidence.into(),
                         action_text(p, apply),
                         s.chain(),
-                    ]
-                })
-                .collect();
-            if format == Format::Csv {
-                output::csv(&mut out, &headers, &rows)?;
-            } else {
-                // The reasons are the point: the table clips cells, so they go on their own
-                // line under each row.
-                for (p, r) in planned.iter().zip(&rows) {
+                    ]);
+                } else {
+                    // The reasons are the point: a table would clip them, so they go on their
+                    // own line under each row.
                     writeln!(
-                        out,
-                        "#{:<6} {}  {} {}  [{}]  {}",
-                        r[0],
-                        sanitize::line(&r[1]),
-                        if r[2].is_empty() { "-" } else { &r[2] },
-                        if r[3].is_empty() { "-" } else { &r[3] },
-                        r[4],
-                        r[5]
+                        self.out,
+                        "#{:<6} {}  {} {}  [{confidence}]  {}",
+                        p.target.id,
+                        sanitize::line(&at),
+                        sanitize::line(person.as_deref().unwrap_or("-")),
+                        sanitize::line(s.team.as_deref().unwrap_or("-")),
+                        action_text(p, apply)
                     )?;
-                    writeln!(out, "        {}", sanitize::line(&p.suggestion.chain()))?;
+                    writeln!(self.out, "        {}", sanitize::line(&s.chain()))?;
                 }
-                let count =
-                    |f: &dyn Fn(&Action) -> bool| planned.iter().filter(|p| f(&p.action)).count();
-                let assign = count(&|a| *a == Action::Assign);
-                let changed = applied
-                    .iter()
-                    .filter(|(_, a)| *a == Assigned::Changed)
-                    .count();
-                writeln!(
-                    out,
-                    "{} findings: {} {}, {} unchanged, {} kept (assigned by hand), {} unrouted",
-                    planned.len(),
-                    if apply { changed } else { assign },
-                    if apply {
-                        "assigned"
-                    } else {
-                        "to assign (--apply)"
-                    },
-                    count(&|a| *a == Action::Unchanged),
-                    count(&|a| matches!(a, Action::KeepManual { .. })),
-                    count(&|a| *a == Action::Unrouted),
-                )?;
             }
         }
+        Ok(())
     }
-    out.flush()?;
-    Ok(())
+
+    fn finish(mut self) -> color_eyre::Result<()> {
+        match self.format {
+            Format::Json => writeln!(self.out, "\n]")?,
+            Format::Csv => {}
+            Format::Table => writeln!(
+                self.out,
+                "{} findings: {} {}, {} unchanged, {} kept (assigned by hand), {} unrouted",
+                self.rows,
+                if self.apply {
+                    self.changed
+                } else {
+                    self.assign
+                },
+                if self.apply {
+                    "assigned"
+                } else {
+                    "to assign (--apply)"
+                },
+                self.unchanged,
+                self.kept,
+                self.unrouted,
+            )?,
+        }
+        self.out.flush()?;
+        Ok(())
+    }
 }
 
 pub fn assign(ctx: &Context, args: AssignArgs) -> color_eyre::Result<ExitCode> {

@@ -241,18 +241,7 @@ fn route(
     let planned = planner.suggest(store, &active, false)?;
     let items: Vec<(i64, crate::store::Assignment)> = planned
         .iter()
-        .filter(|p| p.action == crate::owners::plan::Action::Assign)
-        .map(|p| {
-            (
-                p.target.id,
-                crate::store::Assignment {
-                    owner: p.suggestion.person.clone(),
-                    team: p.suggestion.team.clone(),
-                    how: crate::store::AssignHow::Routed,
-                    reason: p.suggestion.chain(),
-                },
-            )
-        })
+        .filter_map(|p| Some((p.target.id, p.assignment()?)))
         .collect();
     store.assign(&items, "alice", false, &[], policy, clock)?;
 

@@ -9,7 +9,7 @@ use super::sources::Sources;
 use crate::config::Config;
 use crate::config::Source;
 use crate::store::routing::Target;
-use crate::store::{Store, StoreError};
+use crate::store::{AssignHow, Assignment, Store, StoreError};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 
@@ -34,6 +34,19 @@ pub struct Planned {
     pub target: Target,
     pub suggestion: Suggestion,
     pub action: Action,
+}
+
+impl Planned {
+    /// What applying it writes: the suggestion as a routed assignment, when the plan is to
+    /// assign.
+    pub fn assignment(&self) -> Option<Assignment> {
+        (self.action == Action::Assign).then(|| Assignment {
+            owner: self.suggestion.person.clone(),
+            team: self.suggestion.team.clone(),
+            how: AssignHow::Routed,
+            reason: self.suggestion.chain(),
+        })
+    }
 }
 
 pub struct Planner {

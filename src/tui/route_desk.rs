@@ -52,7 +52,7 @@ pub fn serve(
             Ok(plans) => RouteResponse::Suggested {
                 generation,
                 plans,
-                warnings: planner.sources.warnings.clone(),
+                warnings: planner.warnings(),
             },
             Err(e) => RouteResponse::SuggestFailed {
                 generation,
@@ -69,15 +69,7 @@ pub fn serve(
             let mut items = Vec::new();
             for p in &plans {
                 match &p.action {
-                    Action::Assign => items.push((
-                        p.target.id,
-                        Assignment {
-                            owner: p.suggestion.person.clone(),
-                            team: p.suggestion.team.clone(),
-                            how: AssignHow::Routed,
-                            reason: p.suggestion.chain(),
-                        },
-                    )),
+                    Action::Assign => items.extend(p.assignment().map(|a| (p.target.id, a))),
                     Action::Unchanged => tally.unchanged += 1,
                     Action::KeepManual { .. } => tally.kept += 1,
                     Action::Unrouted => tally.unrouted += 1,
