@@ -187,6 +187,8 @@ pub struct Client {
     http: reqwest::Client,
     base: Url,
     token: Option<Secret>,
+    /// `Bearer <token>`, marked sensitive (kept out of hyper's debug output and HPACK tables).
+    auth: Option<HeaderValue>,
     headers: HeaderMap,
     retry: RetryPolicy,
     max_redirects: u8,
@@ -230,6 +232,17 @@ impl Client {
             let (n, v) = header_pair(name, value)?;
             headers.insert(n, v);
         }
+        let auth = match &config.token {
+            None => None,
+            Some(token) => {
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                    .map_err(|_| {
+                        HttpError::Config("the token has characters a header cannot carry".into())
+                    })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+        };
         let http = reqwest::Client::builder()
             // Redirects are ours to follow: reqwest would keep the token on some cross-host hops
             // and hide the final URL of a renamed repository.
@@ -243,6 +256,7 @@ impl Client {
             http,
             base,
             token: config.token,
+            auth,
             headers,
             retry: config.retry,
             max_redirects: config.max_redirects,
@@ -470,12 +484,8 @@ impl Client {
             .request(method.clone(), url.clone())
             .headers(self.headers.clone())
             .headers(headers.clone());
-        if let (true, Some(token)) = (with_token, &self.token) {
-            if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
-                // Keeps it out of hyper's debug output and HPACK tables.
-                value.set_sensitive(true);
-                rb = rb.header(AUTHORIZATION, value);
-            }
+        if let (true, Some(value)) = (with_token, &self.auth) {
+            rb = rb.header(AUTHORIZATION, value.clone());
         }
         if let Some(b) = body {
             rb = rb.body(b.to_vec());

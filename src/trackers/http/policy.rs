@@ -178,12 +178,12 @@ fn rate_limit_wait(
     now: DateTime<Utc>,
 ) -> Option<Duration> {
     let limit_status = status == 403 || status == 429;
-    if limit_status || status >= 500 {
-        if let Some(wait) = header(headers, "retry-after").and_then(|v| retry_after(v, now)) {
-            // A secondary limit that names a time shorter than a minute is still honoured as
-            // given: GitHub documents retry-after as authoritative.
-            return Some(wait);
-        }
+    if (limit_status || status >= 500)
+        && let Some(wait) = header(headers, "retry-after").and_then(|v| retry_after(v, now))
+    {
+        // A secondary limit that names a time shorter than a minute is still honoured as
+        // given: GitHub documents retry-after as authoritative.
+        return Some(wait);
     }
     if !limit_status {
         return None;
@@ -194,12 +194,12 @@ fn rate_limit_wait(
         ("x-ratelimit-remaining", "x-ratelimit-reset"),
         ("ratelimit-remaining", "ratelimit-reset"),
     ] {
-        if header(headers, remaining).map(str::trim) == Some("0") {
-            if let Some(at) = header(headers, reset).and_then(parse_reset) {
-                // One second of slack: the reset is rounded down to the second.
-                let wait = (at - now).to_std().unwrap_or(Duration::ZERO);
-                return Some(wait + Duration::from_secs(1));
-            }
+        if header(headers, remaining).map(str::trim) == Some("0")
+            && let Some(at) = header(headers, reset).and_then(parse_reset)
+        {
+            // One second of slack: the reset is rounded down to the second.
+            let wait = (at - now).to_std().unwrap_or(Duration::ZERO);
+            return Some(wait + Duration::from_secs(1));
         }
     }
     if is_secondary(status, headers, body) {
