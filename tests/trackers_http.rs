@@ -316,3 +316,58 @@ async fn redirect_to_plain_http_elsewhere_is_refused() {
     let err = get(&client, "x").await.expect_err("refused");
     assert!(matches!(err, HttpError::Redirect { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn mutations_wait_their_turn_and_keep_a_gap() {
+    let server = Server::bind().await;
+    server.run(vec![ok("{}"), ok("{}"), ok("{}")]);
+    let clock = Arc::new(lastmile::clock::FixedClock::new(chrono::Utc::now()));
+    let (client, sleeper) = client(&server);
+    let client = client.with_clock(clock.clone());
+    let patch = || {
+        Request::new(
+            Method::PATCH,
+            client.url("repos/o/r/issues/1").expect("url"),
+        )
+        .json(&serde_json::json!({"state": "closed"}))
+        .expect("body")
+    };
+    // Two writes at once: the second waits for the first, then for the gap (the clock stands
+    // still, so the whole second).
+    let (a, b) = tokio::join!(client.send(patch()), client.send(patch()));
+    a.expect("first");
+    b.expect("second");
+    assert_eq!(sleeper.waits(), vec![secs(1)]);
+    // Reads never wait for writes.
+    get(&client, "repos/o/r").await.expect("read");
+    assert_eq!(sleeper.waits(), vec![secs(1)]);
+    let reqs = server.requests();
+    assert!(
+        reqs[0].starts_with("PATCH ") && reqs[1].starts_with("PATCH "),
+        "{reqs:?}"
+    );
+    assert!(
+        reqs[0].contains("content-type: application/json"),
+        "{reqs:?}"
+    );
+}
+
+#[tokio::test]
+async fn pagination_stops_on_a_link_loop_and_on_another_host() {
+    let server = Server::bind().await;
+    let again = format!(r#"Link: <{}>; rel="next""#, server.url("/api/v3/list"));
+    let away = r#"Link: <https://elsewhere.test/list?page=2>; rel="next""#;
+    server.run(vec![
+        status(200, &[again.as_str()], "[]"),
+        status(200, &[away], "[]"),
+    ]);
+    let (client, _) = client(&server);
+    let mut pages = client.pages(client.url("list").expect("url"));
+    pages.next_page().await.expect("first page");
+    let err = pages.next_page().await.expect_err("loop");
+    assert!(matches!(err, HttpError::Pagination { .. }), "{err}");
+
+    let mut pages = client.pages(client.url("other").expect("url"));
+    let err = pages.next_page().await.expect_err("elsewhere");
+    assert!(err.to_string().contains("another host"), "{err}");
+}

@@ -514,6 +514,8 @@ impl Client {
     }
 }
 
+/// 303 is not followed (trackers don't use it). 301/302 keep the method and body: turning a
+/// PATCH into a GET, as browsers do, would drop the write silently.
 fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 307 | 308)
 }
