@@ -10,5 +10,6 @@ pub mod prehashed;
 pub mod query;
 pub mod sanitize;
 pub mod store;
+pub mod trackers;
 pub mod triage;
 pub mod tui;
