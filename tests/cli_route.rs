@@ -383,3 +383,24 @@ fn blame_routes_to_the_recent_author_and_past_one_who_left() {
     // The second run reads blame from the cache, with the same answer.
     assert_eq!(route_json(&env, &[]), rows);
 }
+
+#[test]
+fn an_oversized_codeowners_is_a_warning_and_routing_goes_on() {
+    let env = Env::new();
+    let clone = env.dir.path().join("shop");
+    std::fs::create_dir_all(&clone).unwrap();
+    std::fs::write(clone.join("CODEOWNERS"), "* @acme/web\n".repeat(300_000)).unwrap();
+    write_config(&env, &clone, None);
+    let report = env.dir.path().join("r.sarif");
+    std::fs::write(&report, sarif(&[("sqli", "a.py", 1)])).unwrap();
+    env.import_json(&report, "shop");
+    let out = env.run(&["route", "--format", "json"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("CODEOWNERS files must be under"),
+        "the warning names the limit: {err}"
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["team"], "appsec", "the catch-all takes it");
+}

@@ -11,7 +11,7 @@
 //! Strings are kept as written: sanitizing for the terminal is the display layer's job.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod repo;
 pub use repo::{
@@ -186,18 +186,7 @@ pub enum Problem {
 /// A document or field lastmile skipped or doubts, with where it is.
 pub type Diagnostic = super::diagnostic::Diagnostic<Problem>;
 
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path} is {size} bytes; catalog files must be under {MAX_FILE_BYTES}")]
-    TooLarge { path: PathBuf, size: u64 },
-    #[error("{path} is not UTF-8")]
-    NotUtf8 { path: PathBuf },
-}
+pub use super::diagnostic::LoadError;
 
 /// One parsed catalog file.
 #[derive(Debug, Clone)]
@@ -245,21 +234,7 @@ impl CatalogFile {
     /// Read and parse `path`, a file inside `repo_root`; the origin is the path relative to
     /// the root.
     pub fn load(repo_root: &Path, path: &Path) -> Result<CatalogFile, LoadError> {
-        let io = |source| LoadError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let size = std::fs::metadata(path).map_err(io)?.len();
-        if size >= MAX_FILE_BYTES {
-            return Err(LoadError::TooLarge {
-                path: path.to_path_buf(),
-                size,
-            });
-        }
-        let bytes = std::fs::read(path).map_err(io)?;
-        let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 {
-            path: path.to_path_buf(),
-        })?;
+        let text = super::diagnostic::read_bounded(path, MAX_FILE_BYTES, "catalog")?;
         let rel = path.strip_prefix(repo_root).unwrap_or(path);
         let origin: Vec<String> = rel
             .components()

@@ -164,18 +164,7 @@ pub enum Problem {
 /// A line lastmile skipped or did not apply, with where it is.
 pub type Diagnostic = super::diagnostic::Diagnostic<Problem>;
 
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path} is {size} bytes; CODEOWNERS files must be under {MAX_FILE_BYTES}")]
-    TooLarge { path: PathBuf, size: u64 },
-    #[error("{path} is not UTF-8")]
-    NotUtf8 { path: PathBuf },
-}
+pub use super::diagnostic::LoadError;
 
 /// A parsed CODEOWNERS file.
 #[derive(Debug, Clone)]
@@ -284,21 +273,7 @@ impl CodeOwners {
     /// Read and parse a file; `syntax: None` picks it by [`Syntax::for_file`]. The origin in
     /// diagnostics is the path as given.
     pub fn load(path: &Path, syntax: Option<Syntax>) -> Result<CodeOwners, LoadError> {
-        let io = |source| LoadError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let size = std::fs::metadata(path).map_err(io)?.len();
-        if size >= MAX_FILE_BYTES {
-            return Err(LoadError::TooLarge {
-                path: path.to_path_buf(),
-                size,
-            });
-        }
-        let bytes = std::fs::read(path).map_err(io)?;
-        let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 {
-            path: path.to_path_buf(),
-        })?;
+        let text = super::diagnostic::read_bounded(path, MAX_FILE_BYTES, "CODEOWNERS")?;
         let syntax = syntax.unwrap_or_else(|| Syntax::for_file(path, &text));
         Ok(CodeOwners::parse(
             &path.display().to_string(),

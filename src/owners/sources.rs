@@ -51,7 +51,11 @@ impl Sources {
                     .unwrap_or(&file)
                     .display()
                     .to_string();
-                match std::fs::read_to_string(&file) {
+                match super::diagnostic::read_bounded(
+                    &file,
+                    super::codeowners::MAX_FILE_BYTES,
+                    "CODEOWNERS",
+                ) {
                     Ok(text) => {
                         let parsed = CodeOwners::parse(&rel, &text, Syntax::for_file(&file, &text));
                         for d in parsed.diagnostics() {
@@ -60,7 +64,7 @@ impl Sources {
                         Some(parsed)
                     }
                     Err(e) => {
-                        warnings.push(format!("{}: cannot read: {e}", file.display()));
+                        warnings.push(format!("repo {}: {e}", repo.name));
                         None
                     }
                 }
