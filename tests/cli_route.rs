@@ -66,6 +66,13 @@ fn sarif(results: &[(&str, &str, u32)]) -> String {
     .to_string()
 }
 
+/// Imports a report of these (rule, path, line) results into repo "shop".
+fn import(env: &Env, results: &[(&str, &str, u32)]) {
+    let report = env.dir.path().join("r.sarif");
+    std::fs::write(&report, sarif(results)).unwrap();
+    env.import_json(&report, "shop");
+}
+
 fn write_config(env: &Env, clone: &Path, cam_left: Option<&str>) {
     let dir = env.dir.path().join("config/lastmile");
     std::fs::create_dir_all(&dir).unwrap();
@@ -119,22 +126,21 @@ fn route_suggests_with_reasons_applies_and_respects_people() {
     )
     .unwrap();
     write_config(&env, &clone, None);
-    let report = env.dir.path().join("r.sarif");
-    std::fs::write(
-        &report,
-        sarif(&[
+    import(
+        &env,
+        &[
             ("sqli", "billing/pay.py", 10),
             ("xss", "web/app.js", 3),
             ("proto", "vendor/lib.js", 7),
-        ]),
-    )
-    .unwrap();
-    env.import_json(&report, "shop");
+        ],
+    );
     let before = events(&env);
 
     // Suggestions only: nothing written.
     let rows = route_json(&env, &[]);
     assert_eq!(rows.len(), 3);
+    // A query that names a status (here by its alias) is taken as it is.
+    assert_eq!(route_json(&env, &["--query", "is:open"]).len(), 3);
     let pay = by_path(&rows, "billing/pay.py");
     assert_eq!(pay["person"], "cam", "{pay}");
     assert_eq!(pay["team"], "payments");
@@ -229,9 +235,7 @@ fn assign_refuses_strangers_and_people_who_left() {
     let clone = env.dir.path().join("shop");
     std::fs::create_dir_all(&clone).unwrap();
     write_config(&env, &clone, Some("2026-01-31"));
-    let report = env.dir.path().join("r.sarif");
-    std::fs::write(&report, sarif(&[("sqli", "a.py", 1)])).unwrap();
-    env.import_json(&report, "shop");
+    import(&env, &[("sqli", "a.py", 1)]);
     let before = events(&env);
     for (args, says) in [
         (
@@ -269,16 +273,13 @@ fn a_backstage_catalog_claims_its_component_in_the_configured_order() {
     )
     .unwrap();
     write_config(&env, &clone, None);
-    let report = env.dir.path().join("r.sarif");
-    std::fs::write(
-        &report,
-        sarif(&[
+    import(
+        &env,
+        &[
             ("sqli", "services/orders/db.py", 4),
             ("xss", "web/app.js", 3),
-        ]),
-    )
-    .unwrap();
-    env.import_json(&report, "shop");
+        ],
+    );
     // By default CODEOWNERS comes first: its `*` rule claims everything.
     let rows = route_json(&env, &[]);
     assert_eq!(by_path(&rows, "services/orders/db.py")["team"], "web");
@@ -352,16 +353,13 @@ fn blame_routes_to_the_recent_author_and_past_one_who_left() {
         "handle = \"wen\"\nemails = [\"wen@acme.io\"]\n",
     );
     std::fs::write(&cfg, text).unwrap();
-    let report = env.dir.path().join("r.sarif");
-    std::fs::write(
-        &report,
-        sarif(&[
+    import(
+        &env,
+        &[
             ("sqli", "billing/pay.py", 3),
             ("sqli2", "billing/pay.py", 14),
-        ]),
-    )
-    .unwrap();
-    env.import_json(&report, "shop");
+        ],
+    );
     let rows = route_json(&env, &[]);
     let at = |line: i64| rows.iter().find(|r| r["line"] == line).unwrap().clone();
     // Lines 3-5: Dev One's, who left: the owning team's champion.
@@ -391,9 +389,7 @@ fn an_oversized_codeowners_is_a_warning_and_routing_goes_on() {
     std::fs::create_dir_all(&clone).unwrap();
     std::fs::write(clone.join("CODEOWNERS"), "* @acme/web\n".repeat(300_000)).unwrap();
     write_config(&env, &clone, None);
-    let report = env.dir.path().join("r.sarif");
-    std::fs::write(&report, sarif(&[("sqli", "a.py", 1)])).unwrap();
-    env.import_json(&report, "shop");
+    import(&env, &[("sqli", "a.py", 1)]);
     let out = env.run(&["route", "--format", "json"]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);

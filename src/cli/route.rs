@@ -78,14 +78,18 @@ pub fn route(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     let departed = planner.departed();
     // Routing is for work still to do: a query narrows the active findings unless it names
     // a status itself.
-    let scoped = |q: &str| {
-        if q.trim().is_empty() {
+    let scoped = |q: &str| -> color_eyre::Result<String> {
+        let names_status = crate::query::parse(q)?
+            .fields()
+            .iter()
+            .any(|f| f == "status");
+        Ok(if q.trim().is_empty() {
             "status:active".to_string()
-        } else if q.contains("status:") || q.contains("is:") {
+        } else if names_status {
             q.to_string()
         } else {
             format!("status:active ({q})")
-        }
+        })
     };
     let query = if args.left {
         if departed.is_empty() {
@@ -96,10 +100,10 @@ pub fn route(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             .iter()
             .map(|h| format!("owner:{}", crate::query::quote(h)))
             .collect();
-        let base = scoped(args.query.as_deref().unwrap_or(""));
+        let base = scoped(args.query.as_deref().unwrap_or(""))?;
         Some(format!("({base}) ({})", owners.join(" OR ")))
     } else {
-        args.query.as_deref().map(scoped)
+        args.query.as_deref().map(scoped).transpose()?
     };
     let ids = select(
         ctx,
