@@ -12,11 +12,13 @@
 //! Each run deletes the repository's commit-graph, so "cold" includes writing it, as the
 //! first routing over a fresh clone does.
 
+#[path = "common/repo.rs"]
+mod common;
+
 use lastmile::owners::blame::{BlameOptions, Blamer};
-use lastmile::owners::gitgen::{self, GenSpec};
+use lastmile::owners::gitgen::GenSpec;
 use lastmile::store::Store;
 use rand::{Rng, SeedableRng};
-use std::path::PathBuf;
 use std::time::Instant;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -31,28 +33,8 @@ fn main() {
     let mut spec = GenSpec::benchmark(7);
     spec.files = env_or("BLAME_FILES", spec.files);
     spec.commits = env_or("BLAME_COMMITS", spec.commits);
-    let base = std::env::var_os("BENCH_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("bench")))
-        .unwrap_or_else(|| PathBuf::from("target/bench"));
-    let repo = base.join(format!(
-        "blame-repo-{}-{}-{}",
-        spec.seed, spec.files, spec.commits
-    ));
-    if !repo.join(".git").exists() {
-        let _ = std::fs::remove_dir_all(&repo);
-        let t = Instant::now();
-        let out = gitgen::generate(&repo, &spec).expect("generate the repository");
-        println!(
-            "generate   {:>7.2} s  {} files, {} commits, {} moved blocks, {} renames",
-            t.elapsed().as_secs_f64(),
-            out.files.len(),
-            out.commits,
-            out.moved_blocks,
-            out.renames
-        );
-    }
-    let files = list_files(&repo);
+    let repo = common::bench_repo(&spec);
+    let files = common::files_at_head(&repo);
     let info = repo.join(".git/objects/info");
     let _ = std::fs::remove_file(info.join("commit-graph"));
     let _ = std::fs::remove_dir_all(info.join("commit-graphs"));
@@ -118,17 +100,4 @@ fn main() {
         "lookups    {:>7.3} s  100000 findings, {found} author entries",
         t.elapsed().as_secs_f64()
     );
-}
-
-fn list_files(repo: &std::path::Path) -> Vec<String> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["ls-tree", "-r", "--name-only", "HEAD"])
-        .output()
-        .expect("git ls-tree");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(String::from)
-        .collect()
 }

@@ -7,9 +7,12 @@
 //!
 //! Knobs: `ROUTE_FINDINGS` (default 100000), `BENCH_DIR` (where the repository is kept).
 
+#[path = "common/repo.rs"]
+mod common;
+
 use lastmile::clock::SystemClock;
 use lastmile::config::Config;
-use lastmile::owners::gitgen::{self, GenSpec};
+use lastmile::owners::gitgen::GenSpec;
 use lastmile::owners::plan::Planner;
 use lastmile::store::{Assignment, ImportOptions, Store};
 use lastmile::triage::policy::Policy;
@@ -17,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 fn main() {
@@ -26,21 +29,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let spec = GenSpec::benchmark(7);
-    let base = std::env::var_os("BENCH_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("bench")))
-        .unwrap_or_else(|| PathBuf::from("target/bench"));
-    let repo = base.join(format!(
-        "blame-repo-{}-{}-{}",
-        spec.seed, spec.files, spec.commits
-    ));
-    if !repo.join(".git").exists() {
-        let _ = std::fs::remove_dir_all(&repo);
-        let t = Instant::now();
-        gitgen::generate(&repo, &spec).expect("generate the repository");
-        println!("generate   {:>7.2} s", t.elapsed().as_secs_f64());
-    }
-    let files = git_lines(&repo, &["ls-tree", "-r", "--name-only", "HEAD"]);
+    let repo = common::bench_repo(&spec);
+    let files = common::files_at_head(&repo);
     let dirs = top_dirs(&files);
     // Ownership as a real repo has it: a CODEOWNERS rule per top-level folder.
     let mut codeowners = String::from("*  @acme/team0\n");
