@@ -97,6 +97,9 @@ pub struct Backlog {
     /// For a pending reload: the cursor's distance from the view's top, and the index of the
     /// first row on screen when known.
     reload: Option<(usize, Option<u64>)>,
+    /// The view's top row when that reload was asked for: keys pressed while it is under way
+    /// move the cursor the reload will restore (else the answer undoes them).
+    reload_top: usize,
     /// A reload found nothing after its anchor (rows vanished): start over from the top.
     pub lost: bool,
 }
@@ -118,6 +121,7 @@ impl Default for Backlog {
             pending_bwd: false,
             carry: 0,
             reload: None,
+            reload_top: 0,
             lost: false,
         }
     }
@@ -182,6 +186,7 @@ impl Backlog {
             Some(Box::new(self.rows[self.offset - 1].clone()))
         };
         self.reload = Some((self.cursor - self.offset, first));
+        self.reload_top = self.offset;
         self.reset(FetchKind::Reload(anchor), height)
     }
 
@@ -239,6 +244,9 @@ impl Backlog {
             self.cursor = target as usize;
         }
         self.follow(height);
+        if let Some((rel, _)) = self.reload.as_mut() {
+            *rel = self.cursor.saturating_sub(self.reload_top);
+        }
     }
 
     /// Scrolls just enough to keep the selection on screen, and the screen full at the end.
