@@ -374,3 +374,26 @@ fn every_sort_field_both_ways_visits_exactly_the_sql_order_nulls_included() {
 fn system_asker() -> lastmile::tui::worker::Asker {
     lastmile::tui::worker::Asker::new(std::sync::Arc::new(lastmile::clock::SystemClock), None)
 }
+
+#[test]
+fn a_key_pressed_while_the_list_reloads_is_not_undone_by_the_reload() {
+    use lastmile::tui::msg::{Response, TriageResponse};
+    let db = db_with(synthetic(200));
+    let expected = expected_order(&db, "1");
+    let mut h = Harness::new(&db, Keymap::default(), 80, 24);
+    // The start-up tick recomputed lanes: the list reads its rows again...
+    let effects = lastmile::tui::on_response(
+        &mut h.state,
+        Response::Triage(TriageResponse::Ticked {
+            expired: 0,
+            recomputed: true,
+        }),
+    );
+    h.queued.extend(effects);
+    // ...and the user moves down twice before that answer arrives.
+    h.act_later(Action::MoveDown);
+    h.act_later(Action::MoveDown);
+    h.pump();
+    assert_eq!(h.selected(), Some(expected[2]));
+    assert_eq!(position_text(&h.state), "row 3 of 200");
+}
