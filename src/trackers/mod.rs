@@ -1,4 +1,10 @@
-//! Trackers (GitHub, GitLab, Jira): the HTTP layer every connector shares. The connectors and
-//! the outbox build on `http::Client`.
+//! Trackers (GitHub, GitLab, Jira): the HTTP layer every connector shares, the neutral model
+//! connectors translate to, and the connectors themselves.
 
 pub mod http;
+pub mod model;
+
+pub use model::{
+    Capabilities, Cursor, Endpoint, NewTicket, Operation, Pulled, RemoteItem, RemoteKind,
+    RemoteRef, RemoteState, Tracker, TrackerError,
+};
