@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 mod roster;
+mod trackers;
 mod triage;
 pub use roster::{Person, Routing, Source, Team, Tickets};
+pub use trackers::{Github, Trackers};
 pub use triage::{Lane, RiskWeights, Sla, View};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -41,6 +43,8 @@ pub struct Config {
     pub keys: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     pub ui: Ui,
+    #[serde(default)]
+    pub trackers: Trackers,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -57,6 +61,8 @@ pub struct Repo {
     pub internet_facing: bool,
     /// Business criticality: 1 (crown jewels), 2, or 3 (least critical).
     pub tier: Option<i64>,
+    /// The repository on GitHub, `owner/name`: its alerts and labelled issues are synced.
+    pub github: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -256,6 +262,26 @@ impl Config {
         }
         for (span, key, message) in roster::validate(self) {
             at(span, key, message);
+        }
+        for (i, r) in self.repos.iter().enumerate() {
+            if let Some(g) = &r.get_ref().github
+                && !is_owner_name(g)
+            {
+                at(
+                    r.span(),
+                    format!("repos[{i}].github"),
+                    format!("'{g}' is not owner/name"),
+                );
+            }
+        }
+        if let Some(gh) = &self.trackers.github {
+            let api = &gh.get_ref().api;
+            if let Err(e) = reqwest::Url::parse(api)
+                .map_err(|e| e.to_string())
+                .and_then(|u| crate::trackers::http::check_transport(&u).map_err(|e| e.to_string()))
+            {
+                at(gh.span(), "trackers.github.api".into(), format!("{api}: {e}"));
+            }
         }
         for (i, r) in self.repos.iter().enumerate() {
             if let Some(t) = r.get_ref().tier
@@ -536,4 +562,18 @@ sla_days = 0
         assert_eq!(err.diagnostics[0].line, Some(2));
         assert_eq!(err.diagnostics[3].line, Some(11));
     }
+}
+
+/// `owner/name` as GitHub spells repositories: two non-empty parts of safe characters.
+fn is_owner_name(s: &str) -> bool {
+    let mut parts = s.split('/');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p != "."
+                && p != ".."
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 }

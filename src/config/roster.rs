@@ -53,6 +53,8 @@ pub struct Person {
     /// Free-form roles such as `champion`, `lead`, `security`.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Their GitHub login: how an assignment reaches a GitHub issue.
+    pub github: Option<String>,
 }
 
 /// A source of ownership, in the order `[routing].order` gives.

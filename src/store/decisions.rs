@@ -4,6 +4,7 @@
 
 use super::counters::CounterDeltas;
 use super::events::{EventWriter, NewEvent};
+use super::outbox::{DecisionChange, Origin, on_decision};
 use super::triage::{Scope, reassess};
 use super::{Store, StoreError};
 use crate::clock::{Clock, stamp};
@@ -313,7 +314,7 @@ impl Store {
                 touched.push(id);
                 Outcome::Applied { from, to }
             };
-            events.append(
+            let event_id = events.append(
                 &txn,
                 &NewEvent {
                     finding_id: Some(id),
@@ -324,6 +325,22 @@ impl Store {
                     payload: &payload.to_string(),
                 },
             )?;
+            if let Outcome::Applied { from, to } = outcome {
+                let origin = Origin {
+                    finding_id: id,
+                    event_id,
+                    at: &at,
+                };
+                let change = DecisionChange {
+                    kind: req.kind,
+                    from,
+                    to,
+                    actor,
+                    reason: &req.reason,
+                    decision_id,
+                };
+                on_decision(&txn, &origin, &change)?;
+            }
             results.push(DecisionResult {
                 finding_id: id,
                 decision_id: Some(decision_id),
@@ -405,6 +422,8 @@ impl Store {
             let mut payload = serde_json::json!({
                 "decision": decision_id, "kind": kind, "author": author,
             });
+            // What the trackers must hear once the decision is in force: its author's words.
+            let mut approved: Option<(Status, Status, String)> = None;
             let (event_kind, outcome) = if let Some(why) = reject {
                 txn.execute(
                     "UPDATE decisions SET state = 'rejected', reviewer = ?2, reviewed_at = ?3,
@@ -454,9 +473,10 @@ impl Store {
                 payload["from"] = serde_json::json!(from);
                 payload["to"] = serde_json::json!(to);
                 touched.push(id);
+                approved = Some((from, to, req.reason));
                 ("approved", Outcome::Applied { from, to })
             };
-            events.append(
+            let event_id = events.append(
                 &txn,
                 &NewEvent {
                     finding_id: Some(id),
@@ -467,6 +487,22 @@ impl Store {
                     payload: &payload.to_string(),
                 },
             )?;
+            if let Some((from, to, reason)) = approved {
+                let origin = Origin {
+                    finding_id: id,
+                    event_id,
+                    at: &at,
+                };
+                let change = DecisionChange {
+                    kind,
+                    from,
+                    to,
+                    actor: &author,
+                    reason: &reason,
+                    decision_id,
+                };
+                on_decision(&txn, &origin, &change)?;
+            }
             results.push(DecisionResult {
                 finding_id: id,
                 decision_id: Some(decision_id),

@@ -213,6 +213,67 @@ CREATE TABLE blame_cache (
     PRIMARY KEY (repo, commit_id, path)
 ) WITHOUT ROWID;
 "#,
+    // 4: trackers. A finding may be known to several remote objects (its code scanning alert and
+    // the issue filed for it); what a tracker must hear of waits in the outbox; where each pull
+    // endpoint left off is in sync_state.
+    r#"
+CREATE TABLE tracker_links (
+    id             INTEGER PRIMARY KEY,
+    finding_id     INTEGER NOT NULL REFERENCES findings(id),
+    tracker        TEXT NOT NULL,
+    -- code_scanning | dependabot | issue
+    kind           TEXT NOT NULL,
+    -- As config names it (owner/name); repo_id survives renames and transfers.
+    repo           TEXT NOT NULL,
+    number         INTEGER NOT NULL,
+    repo_id        INTEGER,
+    url            TEXT,
+    -- The remote object as last synced: open | fixed | dismissed, the tracker's reason, its
+    -- assignees and labels (JSON arrays). Conflicts are changes on both sides since then.
+    state          TEXT NOT NULL,
+    reason         TEXT,
+    assignees      TEXT NOT NULL DEFAULT '[]',
+    labels         TEXT NOT NULL DEFAULT '[]',
+    remote_updated TEXT NOT NULL,
+    synced_at      TEXT NOT NULL,
+    UNIQUE (tracker, kind, repo, number)
+);
+CREATE INDEX tracker_links_by_finding ON tracker_links(finding_id);
+
+-- One row per pull endpoint ("github:owner/name:code_scanning").
+CREATE TABLE sync_state (
+    endpoint  TEXT PRIMARY KEY,
+    watermark TEXT,
+    etag      TEXT,
+    synced_at TEXT NOT NULL,
+    pulled    INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE outbox (
+    id         INTEGER PRIMARY KEY,
+    finding_id INTEGER REFERENCES findings(id),
+    -- The event that made the change this row pushes.
+    event_id   INTEGER,
+    tracker    TEXT NOT NULL,
+    -- The remote object: kind and number are NULL for a ticket still to be created.
+    kind       TEXT,
+    repo       TEXT NOT NULL,
+    number     INTEGER,
+    -- JSON: a trackers::Operation, or a ticket request.
+    op         TEXT NOT NULL,
+    -- pending | done | failed (permanent; kept for a person) | superseded (the tracker's newer
+    -- change won a conflict)
+    state      TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    done_at    TEXT,
+    result     TEXT
+);
+CREATE INDEX outbox_open ON outbox(state, id) WHERE state IN ('pending', 'failed');
+CREATE INDEX outbox_by_finding ON outbox(finding_id, id);
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -9,8 +9,10 @@ pub mod events;
 mod flags;
 mod import;
 mod migrations;
+pub mod outbox;
 mod queries;
 pub mod routing;
+pub mod sync;
 mod teams;
 mod triage;
 
@@ -22,7 +24,9 @@ pub use flags::Flags;
 pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary, file_digest};
 pub use migrations::CURRENT as SCHEMA_VERSION;
 pub use queries::{Anchor, Counts, EventRow, Page, PageRequest, SortField, SortKey, Stats};
+pub use outbox::{Link, OutboxFilter, OutboxRow, TicketOutcome};
 pub use routing::{Assigned, Assignment, Current as CurrentAssignment, How as AssignHow};
+pub use sync::{Advance, Matcher, PullCounts, SyncMark};
 pub use teams::TeamLoad;
 pub use triage::{LaneSummary, Recomputed, TickReport};
 

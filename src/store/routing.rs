@@ -3,6 +3,7 @@
 //! left (then the assignment is void and rerouting is the point).
 
 use super::events::{EventWriter, NewEvent};
+use super::outbox::{Origin, on_assign};
 use super::triage::{Scope, reassess};
 use super::{Store, StoreError};
 use crate::clock::{Clock, stamp};
@@ -156,7 +157,7 @@ impl Store {
                 })
                 .to_string();
                 let reason = (!a.reason.trim().is_empty()).then_some(a.reason.as_str());
-                events.append(
+                let event_id = events.append(
                     &txn,
                     &NewEvent {
                         finding_id: Some(*id),
@@ -167,6 +168,12 @@ impl Store {
                         payload: &payload,
                     },
                 )?;
+                let origin = Origin {
+                    finding_id: *id,
+                    event_id,
+                    at: &at,
+                };
+                on_assign(&txn, &origin, owner.as_deref(), a.owner.as_deref())?;
                 changed.push(*id);
                 out.push((*id, Assigned::Changed));
             }

@@ -15,6 +15,7 @@ use crossbeam_channel::bounded;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use writer::Writer;
+pub(crate) use writer::fp_key;
 
 /// A streaming report parser, e.g. `|r, f, e| ingest::sarif::parse(r, f, e)`.
 pub trait Parser:

@@ -10,6 +10,7 @@ use crate::store::StoreError;
 use crate::store::counters::CounterDeltas;
 use crate::store::enrichment::Exploitability;
 use crate::store::events::{EventWriter, NewEvent};
+use crate::store::outbox::{Origin, on_fixed};
 use crate::store::triage::{Scope, new_record, reassess};
 use crate::triage::assess::{Assessor, Facts};
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
@@ -68,7 +69,7 @@ struct Statements<'t> {
 
 /// The indexed stand-in for a fingerprint: 64-bit FNV-1a, stable across versions and platforms
 /// (it is stored). Collisions are harmless: lookups compare the full fingerprint too.
-fn fp_key(fingerprint: &str) -> i64 {
+pub(crate) fn fp_key(fingerprint: &str) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in fingerprint.bytes() {
         h ^= u64::from(b);
@@ -126,6 +127,8 @@ pub(super) struct Writer<'t, 'o> {
     exploitability: Exploitability<'t>,
     /// Findings reopened or refreshed: reassessed once at the end.
     touched: Vec<i64>,
+    /// Any finding is linked to a tracker: only then can closing one owe a tracker a push.
+    has_links: bool,
 }
 
 impl<'t, 'o> Writer<'t, 'o> {
@@ -139,6 +142,11 @@ impl<'t, 'o> Writer<'t, 'o> {
             assessor: Assessor::new(&opts.policy, now).map_err(StoreError::Invalid)?,
             exploitability: Exploitability::new(txn)?,
             touched: Vec::new(),
+            has_links: txn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM tracker_links WHERE kind = 'issue')",
+                [],
+                |r| r.get(0),
+            )?,
             txn,
             opts,
             at,
@@ -182,7 +190,7 @@ impl<'t, 'o> Writer<'t, 'o> {
         kind: &str,
         reason: Option<&str>,
         payload: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         self.events.append(
             self.txn,
             &NewEvent {
@@ -193,8 +201,7 @@ impl<'t, 'o> Writer<'t, 'o> {
                 reason,
                 payload,
             },
-        )?;
-        Ok(())
+        )
     }
 
     fn begin_run(&mut self, info: &RunInfo) -> Result<(), StoreError> {
@@ -559,12 +566,20 @@ impl<'t, 'o> Writer<'t, 'o> {
             self.stmts.close.execute([id])?;
             self.counters
                 .moved((status, severity), (Status::Fixed, severity));
-            self.event(
+            let event_id = self.event(
                 Some(id),
                 "fixed",
                 Some("absent from a newer complete scan"),
                 &payload,
             )?;
+            if self.has_links {
+                let origin = Origin {
+                    finding_id: id,
+                    event_id,
+                    at: &self.at,
+                };
+                on_fixed(self.txn, &origin)?;
+            }
             self.scopes[idx].summary.closed += 1;
         }
         Ok(())
