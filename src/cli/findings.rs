@@ -134,8 +134,10 @@ pub fn show(ctx: &Context, args: ShowArgs) -> color_eyre::Result<ExitCode> {
     let mut out = super::output::stdout();
     if args.format == Format::Json {
         let decisions = store.decisions(crate::store::DecisionFilter::Finding(args.id))?;
-        let v =
-            serde_json::json!({ "finding": finding, "decisions": decisions, "history": history });
+        let links = store.links(args.id)?;
+        let v = serde_json::json!({
+            "finding": finding, "decisions": decisions, "links": links, "history": history,
+        });
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
         out.flush()?;
@@ -196,6 +198,24 @@ pub fn show(ctx: &Context, args: ShowArgs) -> color_eyre::Result<ExitCode> {
         if let Some(reason) = &a.reason {
             writeln!(out, "  routed    {}", s(reason))?;
         }
+    }
+    for link in store.links(args.id)? {
+        let reason = link
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({})", s(r)))
+            .unwrap_or_default();
+        let url = link
+            .url
+            .as_deref()
+            .map(|u| format!("  {}", s(u)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  tracker   {}: {}{reason}{url}",
+            s(&link.at.to_string()),
+            s(&link.state)
+        )?;
     }
     if finding.suppressed {
         writeln!(out, "  suppressed in source")?;

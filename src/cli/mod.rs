@@ -6,6 +6,7 @@ mod demo;
 mod enrich;
 mod findings;
 mod import;
+mod outbox;
 mod output;
 mod route;
 mod stats;
@@ -76,6 +77,12 @@ pub enum Command {
     Route(route::Args),
     /// Assign findings to a person or team by hand (routing leaves these alone).
     Assign(route::AssignArgs),
+    /// What waits to reach the trackers, what failed (--failed) and putting it back (--retry).
+    Outbox(outbox::Args),
+    /// Queue a GitHub issue for findings: a defect packet, opened by the next sync.
+    Ticket(outbox::TicketArgs),
+    /// Keep a tracker token in the OS keyring, read from standard input.
+    Auth(outbox::AuthArgs),
 }
 
 /// What a subcommand needs from the environment, resolved once.
@@ -150,6 +157,9 @@ fn command_name(c: &Command) -> &'static str {
         Command::Lanes(_) => "lanes",
         Command::Route(_) => "route",
         Command::Assign(_) => "assign",
+        Command::Outbox(_) => "outbox",
+        Command::Ticket(_) => "ticket",
+        Command::Auth(_) => "auth",
     }
 }
 
@@ -251,5 +261,8 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Lanes(args)) => triage::lanes(&ctx, args),
         Some(Command::Route(args)) => route::route(&ctx, args),
         Some(Command::Assign(args)) => route::assign(&ctx, args),
+        Some(Command::Outbox(args)) => outbox::outbox(&ctx, args),
+        Some(Command::Ticket(args)) => outbox::ticket(&ctx, args),
+        Some(Command::Auth(args)) => outbox::auth(&ctx, args),
     }
 }

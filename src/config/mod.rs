@@ -280,7 +280,11 @@ impl Config {
                 .map_err(|e| e.to_string())
                 .and_then(|u| crate::trackers::http::check_transport(&u).map_err(|e| e.to_string()))
             {
-                at(gh.span(), "trackers.github.api".into(), format!("{api}: {e}"));
+                at(
+                    gh.span(),
+                    "trackers.github.api".into(),
+                    format!("{api}: {e}"),
+                );
             }
         }
         for (i, r) in self.repos.iter().enumerate() {
@@ -441,6 +445,21 @@ impl Paths {
     }
 }
 
+/// `owner/name` as GitHub spells repositories: two non-empty parts of safe characters.
+fn is_owner_name(s: &str) -> bool {
+    let mut parts = s.split('/');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p != "."
+                && p != ".."
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,18 +581,4 @@ sla_days = 0
         assert_eq!(err.diagnostics[0].line, Some(2));
         assert_eq!(err.diagnostics[3].line, Some(11));
     }
-}
-
-/// `owner/name` as GitHub spells repositories: two non-empty parts of safe characters.
-fn is_owner_name(s: &str) -> bool {
-    let mut parts = s.split('/');
-    let ok = |p: Option<&str>| {
-        p.is_some_and(|p| {
-            !p.is_empty()
-                && p != "."
-                && p != ".."
-                && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        })
-    };
-    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 }

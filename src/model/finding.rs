@@ -60,4 +60,6 @@ pub struct Finding {
     pub until: Option<String>,
     pub escalated_to: Option<String>,
     pub duplicate_of: Option<i64>,
+    /// The first remote object this finding was linked to ("acme/app#12"); `links` has all.
+    pub tracker_ref: Option<String>,
 }

@@ -32,7 +32,8 @@ pub struct Link {
     pub synced_at: String,
 }
 
-pub(crate) const LINK_COLUMNS: &str = "finding_id, tracker, kind, repo, number, repo_id, url, state,
+pub(crate) const LINK_COLUMNS: &str =
+    "finding_id, tracker, kind, repo, number, repo_id, url, state,
     reason, assignees, labels, remote_updated, synced_at";
 
 pub(crate) fn read_link(r: &rusqlite::Row<'_>) -> rusqlite::Result<Link> {
@@ -231,7 +232,12 @@ fn insert(
     Ok(())
 }
 
-fn to_link(conn: &Connection, origin: &Origin<'_>, link: &Link, op: Operation) -> Result<(), StoreError> {
+fn to_link(
+    conn: &Connection,
+    origin: &Origin<'_>,
+    link: &Link,
+    op: Operation,
+) -> Result<(), StoreError> {
     insert(
         conn,
         origin,
@@ -260,7 +266,10 @@ pub fn decision_note(kind: DecisionKind, actor: &str, reason: &str, decision_id:
     let head = format!("{kind} by {actor}: ");
     let room = COMMENT_LIMIT.saturating_sub(head.chars().count() + tail.chars().count());
     let reason = crate::sanitize::line(reason.trim()).into_owned();
-    clip(&format!("{head}{}{tail}", clip(&reason, room)), COMMENT_LIMIT)
+    clip(
+        &format!("{head}{}{tail}", clip(&reason, room)),
+        COMMENT_LIMIT,
+    )
 }
 
 /// A decision just put into force on a finding: what each linked tracker must hear.
@@ -483,8 +492,9 @@ impl Store {
                 labels: labels.to_vec(),
                 requested_by: actor.to_string(),
             };
-            let payload = serde_json::json!({ "tracker": tracker, "repo": repo, "marker": request.marker })
-                .to_string();
+            let payload =
+                serde_json::json!({ "tracker": tracker, "repo": repo, "marker": request.marker })
+                    .to_string();
             let event_id = events.append(
                 &txn,
                 &NewEvent {

@@ -283,7 +283,8 @@ fn full_columns() -> String {
     format!(
         "{ROW_COLUMNS}, fingerprint, message, cwe, cve, end_line, snippet, help_uri, suppressed,
          baseline_state, fixes, last_scan_id, score, kev, kev_due, epss, epss_pct,
-         validated, reachable, exposed, tier, decided_by, until, escalated_to, duplicate_of"
+         validated, reachable, exposed, tier, decided_by, until, escalated_to, duplicate_of,
+         tracker_ref"
     )
 }
 
@@ -317,6 +318,7 @@ fn read_finding(r: &Row<'_>) -> rusqlite::Result<Finding> {
         until: r.get(at(21))?,
         escalated_to: r.get(at(22))?,
         duplicate_of: r.get(at(23))?,
+        tracker_ref: r.get(at(24))?,
     })
 }
 

@@ -126,11 +126,7 @@ impl Matcher {
     fn find(&self, item: &RemoteItem) -> Option<i64> {
         match item.at.kind {
             RemoteKind::CodeScanning => {
-                let key = (
-                    item.rule.clone()?,
-                    item.path.clone()?,
-                    item.start_line?,
-                );
+                let key = (item.rule.clone()?, item.path.clone()?, item.start_line?);
                 self.by_location.get(&key).copied()
             }
             RemoteKind::Dependabot => [item.ghsa.as_deref(), item.cve.as_deref()]
@@ -422,9 +418,11 @@ impl<'t> PageWriter<'t> {
             .or_else(|| item.ghsa.clone())
             .unwrap_or_else(|| item.at.kind.as_str().to_string());
         let decided_by = match &item.state {
-            RemoteState::Dismissed { by, .. } => {
-                Some(format!("{}:{}", item.at.tracker, by.as_deref().unwrap_or("?")))
-            }
+            RemoteState::Dismissed { by, .. } => Some(format!(
+                "{}:{}",
+                item.at.tracker,
+                by.as_deref().unwrap_or("?")
+            )),
             _ => None,
         };
         self.txn
@@ -524,17 +522,38 @@ impl<'t> PageWriter<'t> {
             if item.at.kind == RemoteKind::Issue {
                 // The ticket's state is the tracker's.
                 if !pending.is_empty() {
-                    self.conflict(id, item, "state", serde_json::json!(link.state), "tracker", &pending)?;
+                    self.conflict(
+                        id,
+                        item,
+                        "state",
+                        serde_json::json!(link.state),
+                        "tracker",
+                        &pending,
+                    )?;
                 }
             } else if !pending.is_empty() {
                 if item.state == RemoteState::Fixed {
                     // The analysis saw the fix: no dismissal can apply to a fixed alert.
-                    self.conflict(id, item, "state", serde_json::json!(now.status), "tracker", &pending)?;
+                    self.conflict(
+                        id,
+                        item,
+                        "state",
+                        serde_json::json!(now.status),
+                        "tracker",
+                        &pending,
+                    )?;
                     if now.status.is_active() {
                         self.set_status(id, &now, Status::Fixed, item)?;
                     }
                 } else {
-                    self.conflict(id, item, "state", serde_json::json!(now.status), "lastmile", &[])?;
+                    self.conflict(
+                        id,
+                        item,
+                        "state",
+                        serde_json::json!(now.status),
+                        "lastmile",
+                        &[],
+                    )?;
                 }
             } else if let Some(to) = status_from_remote(&item.state, now.status) {
                 self.set_status(id, &now, to, item)?;
@@ -687,7 +706,14 @@ impl Store {
                 "UPDATE scans SET result_count = ?2, new_count = ?3 WHERE id = ?1",
                 params![scan_id, w.counts.pulled as i64, w.counts.created as i64],
             )?;
-            let created = std::mem::take(&mut w.created);
+            // Ranges of ids, as imports write them (`history` reads them back per finding).
+            let mut created: Vec<(i64, i64)> = Vec::new();
+            for id in std::mem::take(&mut w.created) {
+                match created.last_mut() {
+                    Some((_, last)) if *last + 1 == id => *last = id,
+                    _ => created.push((id, id)),
+                }
+            }
             w.event(
                 None,
                 "created",
@@ -709,13 +735,7 @@ impl Store {
                     watermark = COALESCE(excluded.watermark, watermark),
                     etag = COALESCE(excluded.etag, etag), synced_at = excluded.synced_at,
                     pulled = pulled + excluded.pulled",
-                params![
-                    endpoint.key,
-                    a.watermark.map(stamp),
-                    a.etag,
-                    at,
-                    pulled
-                ],
+                params![endpoint.key, a.watermark.map(stamp), a.etag, at, pulled],
             )?,
             None => txn.execute(
                 "INSERT INTO sync_state(endpoint, synced_at, pulled) VALUES (?1, ?2, ?3)

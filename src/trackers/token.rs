@@ -145,8 +145,7 @@ mod tests {
         let t = from_command("printf ' tok-abc\\n'").unwrap();
         assert_eq!(t.expose(), "tok-abc");
         // The token is assembled at run time so the command text shown does not contain it.
-        let e = from_command("printf 'tok-%s' leak; echo 'not logged in' >&2; exit 3")
-            .unwrap_err();
+        let e = from_command("printf 'tok-%s' leak; echo 'not logged in' >&2; exit 3").unwrap_err();
         assert!(e.contains("not logged in"), "{e}");
         assert!(!e.contains("tok-leak"), "{e}");
         let e = from_command("true").unwrap_err();

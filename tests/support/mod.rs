@@ -82,7 +82,16 @@ pub fn files_in(folder: &str) -> Vec<(String, PathBuf)> {
 pub fn dump(db: &std::path::Path) -> String {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut out = String::new();
-    for table in ["scopes", "scans", "findings", "events", "counters"] {
+    for table in [
+        "scopes",
+        "scans",
+        "findings",
+        "events",
+        "counters",
+        "tracker_links",
+        "sync_state",
+        "outbox",
+    ] {
         let mut stmt = conn
             .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
             .unwrap();
