@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod model;
+pub mod packet;
 
 pub use model::{
     Capabilities, Cursor, Endpoint, NewTicket, Operation, Pulled, RemoteItem, RemoteKind,
