@@ -1,6 +1,7 @@
 //! Trackers (GitHub, GitLab, Jira): the HTTP layer every connector shares, the neutral model
 //! connectors translate to, and the connectors themselves.
 
+pub mod github;
 pub mod http;
 pub mod model;
 pub mod packet;
