@@ -2,8 +2,10 @@
 //! connectors translate to, and the connectors themselves.
 
 pub mod engine;
+pub mod github;
 pub mod http;
 pub mod model;
+pub mod packet;
 pub mod token;
 
 pub use model::{
