@@ -9,10 +9,10 @@ use tokio::net::{TcpListener, TcpStream};
 const PER_PAGE: usize = 100;
 
 fn alert(n: usize) -> String {
-    // Newest first, as `sort=updated&direction=desc` asks: alert 1 is the most recent.
-    let minute = 1_000_000 - n;
-    let (d, h, m) = (1 + (minute / 1440) % 28, (minute / 60) % 24, minute % 60);
-    let updated = format!("2026-10-{d:02}T{h:02}:{m:02}:00Z");
+    // Newest first, as `sort=updated&direction=desc` asks: alert 1 is the most recent, each
+    // next one a minute older.
+    let newest = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").expect("a date");
+    let updated = (newest - chrono::Duration::minutes(n as i64)).format("%Y-%m-%dT%H:%M:%SZ");
     let sev = ["critical", "high", "medium", "low"][n % 4];
     format!(
         r#"{{"number":{n},"created_at":"2026-09-01T00:00:00Z","updated_at":"{updated}","url":"https://api.github.com/repos/bench/app/code-scanning/alerts/{n}","html_url":"https://github.com/bench/app/security/code-scanning/{n}","state":"open","fixed_at":null,"dismissed_by":null,"dismissed_at":null,"dismissed_reason":null,"dismissed_comment":null,"rule":{{"id":"py/rule-{r}","severity":"error","security_severity_level":"{sev}","description":"Generated rule {r}","name":"py/rule-{r}","tags":["security","external/cwe/cwe-{cwe:03}"]}},"tool":{{"name":"CodeQL","guid":null,"version":"2.19.0"}},"most_recent_instance":{{"ref":"refs/heads/main","analysis_key":".github/workflows/codeql.yml:analyze","environment":"{{}}","category":"python","state":"open","commit_sha":"0123456789abcdef0123456789abcdef01234567","message":{{"text":"Generated finding {n} in module {f}"}},"location":{{"path":"src/module_{f}.py","start_line":{l},"end_line":{l},"start_column":5,"end_column":40}},"classifications":[]}},"instances_url":"https://api.github.com/repos/bench/app/code-scanning/alerts/{n}/instances"}}"#,

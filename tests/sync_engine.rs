@@ -408,7 +408,7 @@ fn a_long_justification_is_cut_to_280_characters_keeping_the_decision_id() {
     };
     assert_eq!(comment.chars().count(), 280);
     assert!(
-        comment.ends_with(")") && comment.contains("lastmile decision"),
+        comment.ends_with(")") && comment.contains("(decision "),
         "{comment}"
     );
 }

@@ -510,7 +510,7 @@ async fn a_renamed_repository_is_followed_to_its_id() {
     ]);
     let gh = github(&server, &[]);
     let (id, name) = gh
-        .repository("octokit-fixture-org/rename-repository")
+        .repo_info("octokit-fixture-org/rename-repository")
         .await
         .expect("repository");
     assert_eq!(

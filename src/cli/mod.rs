@@ -10,6 +10,7 @@ mod outbox;
 mod output;
 mod route;
 mod stats;
+mod sync;
 mod triage;
 
 use crate::config::{Config, Paths};
@@ -77,6 +78,9 @@ pub enum Command {
     Route(route::Args),
     /// Assign findings to a person or team by hand (routing leaves these alone).
     Assign(route::AssignArgs),
+    /// Pull from the trackers (GitHub) and push what changed here: decisions, assignments,
+    /// tickets. Changes made offline wait in the outbox until then.
+    Sync(sync::Args),
     /// What waits to reach the trackers, what failed (--failed) and putting it back (--retry).
     Outbox(outbox::Args),
     /// Queue a GitHub issue for findings: a defect packet, opened by the next sync.
@@ -157,6 +161,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Lanes(_) => "lanes",
         Command::Route(_) => "route",
         Command::Assign(_) => "assign",
+        Command::Sync(_) => "sync",
         Command::Outbox(_) => "outbox",
         Command::Ticket(_) => "ticket",
         Command::Auth(_) => "auth",
@@ -261,6 +266,7 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Lanes(args)) => triage::lanes(&ctx, args),
         Some(Command::Route(args)) => route::route(&ctx, args),
         Some(Command::Assign(args)) => route::assign(&ctx, args),
+        Some(Command::Sync(args)) => sync::run(&ctx, args),
         Some(Command::Outbox(args)) => outbox::outbox(&ctx, args),
         Some(Command::Ticket(args)) => outbox::ticket(&ctx, args),
         Some(Command::Auth(args)) => outbox::auth(&ctx, args),

@@ -149,7 +149,7 @@ pub fn ticket(ctx: &Context, args: TicketArgs) -> color_eyre::Result<ExitCode> {
         .github
         .as_ref()
         .map(|g| g.get_ref().ticket_labels.clone())
-        .unwrap_or_else(|| vec!["security".into(), "lastmile".into()]);
+        .unwrap_or_else(|| vec!["lastmile".into()]);
     let mut by_repo: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
     for id in &ids {
         let f = store

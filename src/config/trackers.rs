@@ -20,7 +20,8 @@ pub struct Github {
     /// tickets, found by their marker).
     #[serde(default = "default_issue_labels")]
     pub issue_labels: Vec<String>,
-    /// Labels on the tickets lastmile opens.
+    /// Labels on the tickets lastmile opens, besides `issue_labels` (which every ticket gets,
+    /// so the next pull finds it).
     #[serde(default = "default_ticket_labels")]
     pub ticket_labels: Vec<String>,
     /// Run to print a token when GITHUB_TOKEN / GH_TOKEN are not set: `gh auth token`.
@@ -39,7 +40,7 @@ fn default_issue_labels() -> Vec<String> {
 }
 
 fn default_ticket_labels() -> Vec<String> {
-    vec!["security".into(), "lastmile".into()]
+    vec!["lastmile".into()]
 }
 
 fn yes() -> bool {

@@ -13,9 +13,6 @@ use crate::trackers::{Operation, RemoteItem, RemoteKind, RemoteRef};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-/// The longest dismissal comment GitHub takes; the link back to lastmile's record must fit.
-pub const COMMENT_LIMIT: usize = 280;
-
 /// A finding's link to one remote object, as last synced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Link {
@@ -249,29 +246,6 @@ fn to_link(
     )
 }
 
-/// Cuts `text` to `limit` characters, marking the cut.
-pub fn clip(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(limit.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-/// The short note a dismissal carries: who, why, and the decision id that leads to the full
-/// justification in lastmile's audit trail. The id always survives the cut.
-pub fn decision_note(kind: DecisionKind, actor: &str, reason: &str, decision_id: i64) -> String {
-    let tail = format!(" (lastmile decision {decision_id})");
-    let head = format!("{kind} by {actor}: ");
-    let room = COMMENT_LIMIT.saturating_sub(head.chars().count() + tail.chars().count());
-    let reason = crate::sanitize::line(reason.trim()).into_owned();
-    clip(
-        &format!("{head}{}{tail}", clip(&reason, room)),
-        COMMENT_LIMIT,
-    )
-}
-
 /// A decision just put into force on a finding: what each linked tracker must hear.
 pub(crate) struct DecisionChange<'a> {
     pub kind: DecisionKind,
@@ -291,7 +265,12 @@ pub(crate) fn on_decision(
     if links.is_empty() {
         return Ok(());
     }
-    let note = decision_note(change.kind, change.actor, change.reason, change.decision_id);
+    let note = crate::trackers::packet::decision_comment(
+        change.actor,
+        &change.kind.to_string(),
+        change.reason,
+        &change.decision_id.to_string(),
+    );
     // Closed by a person's decision (not by the code being fixed): dismiss alerts, close
     // tickets as not planned. A duplicate leaves alerts alone: the original carries them.
     let dismissing = matches!(

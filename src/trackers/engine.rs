@@ -95,9 +95,41 @@ pub async fn sync<T: Tracker>(
         ..Summary::default()
     };
     if plan.pull {
+        let mut repo_ids: HashMap<String, Option<i64>> = HashMap::new();
         for ep in tracker.endpoints() {
-            if let Err(e) =
-                pull_endpoint(tracker, store, ctx, &ep, plan, progress, &mut summary).await
+            if !repo_ids.contains_key(&ep.repo) {
+                let id = match tracker.repository(&ep.repo).await {
+                    Ok(Some((id, now))) => {
+                        if !now.eq_ignore_ascii_case(&ep.repo) {
+                            // Redirects keep working, but config should say the new name.
+                            summary.errors.push(format!(
+                                "{} was renamed or moved to {now}: update `github` in config",
+                                ep.repo
+                            ));
+                        }
+                        Some(id)
+                    }
+                    Ok(None) => None,
+                    Err(e) => {
+                        note_limit(&mut summary, &e);
+                        summary.errors.push(format!("{}: {e}", ep.repo));
+                        None
+                    }
+                };
+                repo_ids.insert(ep.repo.clone(), id);
+            }
+            let repo_id = repo_ids.get(&ep.repo).copied().flatten();
+            if let Err(e) = pull_endpoint(
+                tracker,
+                store,
+                ctx,
+                &ep,
+                repo_id,
+                plan,
+                progress,
+                &mut summary,
+            )
+            .await
             {
                 match e {
                     Stop::Store(e) => return Err(e.into()),
@@ -141,11 +173,13 @@ fn note_limit(summary: &mut Summary, e: &TrackerError) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn pull_endpoint<T: Tracker>(
     tracker: &T,
     store: &mut Store,
     ctx: &Context<'_>,
     ep: &Endpoint,
+    repo_id: Option<i64>,
     plan: Plan,
     progress: &mut dyn FnMut(Progress),
     summary: &mut Summary,
@@ -169,7 +203,10 @@ async fn pull_endpoint<T: Tracker>(
     let mut page_no = 0u32;
     let mut not_modified = false;
     loop {
-        let page = tracker.pull_page(ep, &cursor).await?;
+        let mut page = tracker.pull_page(ep, &cursor).await?;
+        for item in &mut page.items {
+            item.repo_id = item.repo_id.or(repo_id);
+        }
         page_no += 1;
         if page.not_modified {
             not_modified = true;

@@ -6,6 +6,7 @@ pub mod github;
 pub mod http;
 pub mod model;
 pub mod packet;
+pub mod setup;
 pub mod token;
 
 pub use model::{

@@ -285,4 +285,12 @@ pub trait Tracker: Send + Sync {
         &self,
         ticket: &NewTicket,
     ) -> impl Future<Output = Result<RemoteItem, TrackerError>> + Send;
+    /// The repo's numeric id and its name now (after a rename or transfer), when the tracker
+    /// has such ids: links store the id, which survives both.
+    fn repository(
+        &self,
+        _repo: &str,
+    ) -> impl Future<Output = Result<Option<(i64, String)>, TrackerError>> + Send {
+        async { Ok(None) }
+    }
 }

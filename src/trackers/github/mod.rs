@@ -160,7 +160,7 @@ impl GitHub {
 
     /// The repository's numeric id and current full name. A renamed or transferred repository
     /// answers with a redirect the client follows; the id is what to store, it survives both.
-    pub async fn repository(&self, repo: &str) -> Result<(i64, String), TrackerError> {
+    pub async fn repo_info(&self, repo: &str) -> Result<(i64, String), TrackerError> {
         let resp = self.client.get(self.url(&push::repo_path(repo)?)?).await?;
         expect_success(&resp)?;
         let r: wire::Repository = resp.json()?;
@@ -501,6 +501,10 @@ impl Tracker for GitHub {
         };
         let issue: wire::Issue = resp.json().map_err(|e| unreadable(e.to_string()))?;
         map::issue(&self.settings.name, &ticket.repo, issue).map_err(|e| unreadable(e.0))
+    }
+
+    async fn repository(&self, repo: &str) -> Result<Option<(i64, String)>, TrackerError> {
+        self.repo_info(repo).await.map(Some)
     }
 }
 
