@@ -4,8 +4,8 @@ use super::backlog::{Fetch, FetchTag};
 use crate::model::{Finding, FindingRow};
 use crate::owners::plan::Planned;
 use crate::store::{
-    CurrentAssignment, DecisionRequest, DecisionResult, DecisionRow, EventRow, Flags, SortKey,
-    TeamLoad,
+    CurrentAssignment, DecisionRequest, DecisionResult, DecisionRow, EventRow, Flags, Link,
+    SortKey, TeamLoad,
 };
 use chrono::NaiveDate;
 
@@ -129,6 +129,8 @@ pub struct DetailData {
     pub decisions: Vec<DecisionRow>,
     /// Who it is assigned to, how and why.
     pub assignment: Option<CurrentAssignment>,
+    /// Its tracker objects (alerts, tickets) as last synced.
+    pub links: Vec<Link>,
 }
 
 /// What the writer says about owners.

@@ -198,16 +198,18 @@ pub fn serve(store: &Store, ctx: &Context, effect: Effect) -> Response {
                     store.history(id)?,
                     store.decisions(DecisionFilter::Finding(id))?,
                     store.assignment(id)?,
+                    store.links(id)?,
                 ))
             });
             match found {
-                Ok((finding, history, decisions, assignment)) => {
+                Ok((finding, history, decisions, assignment, links)) => {
                     Response::Detail(Box::new(DetailData {
                         id,
                         finding,
                         history,
                         decisions,
                         assignment,
+                        links,
                     }))
                 }
                 Err(e) => failed(Failed::Detail { id }, e),
