@@ -460,3 +460,21 @@ fn a_panicking_runner_ends_the_sync_instead_of_leaving_it_running() {
         h.screen()
     );
 }
+
+#[test]
+fn a_link_with_hostile_text_shows_in_the_detail_escaped() {
+    let db = db_with(synthetic(1));
+    let mut hostile = alert(1, "2026-05-01T10:00:00Z", RemoteState::Open);
+    hostile.url = Some("https://evil.test/\u{1b}]8;;https://x\u{7}click".into());
+    hostile.assignees = vec!["mal\u{202e}lory".into()];
+    pull(&db.path, &[hostile]);
+    let h = console(&db, 100, 40);
+    let screen = h.screen();
+    assert!(screen.contains("Tracker links (1)"), "{screen}");
+    assert!(
+        screen.contains("https://evil.test/\\e]8;;https://x\\x07click"),
+        "{screen}"
+    );
+    assert!(screen.contains("@mal\\u{202e}lory"), "{screen}");
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}'));
+}
