@@ -2,6 +2,7 @@
 //! command here that updates the current-state tables and appends its event in one transaction.
 
 pub mod blame_cache;
+pub mod conflicts;
 pub mod counters;
 mod decisions;
 pub mod enrichment;
@@ -17,6 +18,7 @@ mod teams;
 mod triage;
 
 pub use blame_cache::BlameBatch;
+pub use conflicts::Conflict;
 pub use decisions::{DecisionFilter, DecisionRequest, DecisionResult, DecisionRow, Outcome};
 pub use enrichment::{EnrichReport, Source as EnrichSource};
 pub use events::ChainReport;

@@ -23,10 +23,12 @@ pub enum Context {
     Assign,
     /// The teams view: each team's active work.
     Teams,
+    /// The sync view: the outbox, conflicts and each tracker endpoint's mark.
+    SyncView,
 }
 
 impl Context {
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 12] = [
         Context::List,
         Context::Detail,
         Context::Filter,
@@ -38,6 +40,7 @@ impl Context {
         Context::Flags,
         Context::Assign,
         Context::Teams,
+        Context::SyncView,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +56,7 @@ impl Context {
             Context::Flags => "flags dialog",
             Context::Assign => "assign dialog",
             Context::Teams => "teams view",
+            Context::SyncView => "sync view",
         }
     }
 
@@ -110,19 +114,25 @@ pub enum Action {
     AssignPick,
     Teams,
     ShowTeam,
+    Sync,
+    SyncView,
+    RetryRow,
+    RetryAll,
     Back,
     Quit,
 }
 
 use Context::{
-    Approvals, Assign, Command, Detail, Dialog, Filter, Flags, Help, List, Review, Teams,
+    Approvals, Assign, Command, Detail, Dialog, Filter, Flags, Help, List, Review, SyncView, Teams,
 };
 
 /// Scrolling means the same thing wherever there is something to scroll.
-const SCROLLING: &[Context] = &[List, Detail, Help, Approvals, Teams];
+const SCROLLING: &[Context] = &[List, Detail, Help, Approvals, Teams, SyncView];
 /// One step also picks the decision kind in the dialog, the field in the flags dialog, and the
 /// person in the assign dialog's roster search.
-const STEPPING: &[Context] = &[List, Detail, Help, Approvals, Teams, Dialog, Flags, Assign];
+const STEPPING: &[Context] = &[
+    List, Detail, Help, Approvals, Teams, SyncView, Dialog, Flags, Assign,
+];
 /// What the decision and flags dialogs share.
 const DIALOGS: &[Context] = &[Dialog, Flags];
 /// Every dialog's fields.
@@ -283,7 +293,9 @@ const SPECS: &[Spec] = &[
         name: "help",
         description: "Show or hide this help",
         keys: &["?", "f1"],
-        contexts: &[List, Detail, Help, Dialog, Approvals, Flags, Assign, Teams],
+        contexts: &[
+            List, Detail, Help, Dialog, Approvals, Flags, Assign, Teams, SyncView,
+        ],
     },
     Spec {
         action: Action::Decide,
@@ -358,9 +370,9 @@ const SPECS: &[Spec] = &[
     Spec {
         action: Action::GoToFinding,
         name: "go_to_finding",
-        description: "Approvals: show the finding in the list",
+        description: "Approvals, sync view: show the finding in the list",
         keys: &["enter"],
-        contexts: &[Approvals],
+        contexts: &[Approvals, SyncView],
     },
     Spec {
         action: Action::SendReview,
@@ -405,12 +417,41 @@ const SPECS: &[Spec] = &[
         contexts: &[Teams],
     },
     Spec {
+        action: Action::Sync,
+        name: "sync",
+        description: "Sync with the trackers in the background",
+        keys: &["U"],
+        contexts: &[List, Detail, SyncView],
+    },
+    Spec {
+        action: Action::SyncView,
+        name: "sync_view",
+        description: "Show or hide the outbox, conflicts and endpoints",
+        keys: &["Y"],
+        contexts: &[List, Detail, SyncView],
+    },
+    Spec {
+        action: Action::RetryRow,
+        name: "retry",
+        description: "Sync view: queue the failed row again",
+        keys: &["r"],
+        contexts: &[SyncView],
+    },
+    Spec {
+        action: Action::RetryAll,
+        name: "retry_all",
+        description: "Sync view: queue every failed row again",
+        keys: &["R"],
+        contexts: &[SyncView],
+    },
+    Spec {
         action: Action::Back,
         name: "back",
         description: "Close help/detail/input; clear selection, else filter",
         keys: &["esc"],
         contexts: &[
             List, Detail, Filter, Command, Help, Dialog, Approvals, Review, Flags, Assign, Teams,
+            SyncView,
         ],
     },
     Spec {
@@ -420,6 +461,7 @@ const SPECS: &[Spec] = &[
         keys: &["q", "ctrl-c"],
         contexts: &[
             List, Detail, Filter, Command, Help, Dialog, Approvals, Review, Flags, Assign, Teams,
+            SyncView,
         ],
     },
 ];

@@ -11,10 +11,12 @@ pub use super::msg::{DetailData, Effect, Failed, Response};
 use super::owners::Owners;
 pub use super::prompt::{Prompt, PromptKind};
 use super::selection::Selection;
+use super::sync::SyncState;
 use super::theme::Theme;
 use super::views::{self, Tab};
 use super::{
-    approvals, assign, decisions, detail, dialog, flags, help, layout, owners, prompt, teams,
+    approvals, assign, decisions, detail, dialog, flags, help, layout, owners, prompt, sync,
+    sync_view, teams,
 };
 use crate::config::View;
 use crate::store::SortKey;
@@ -67,6 +69,8 @@ pub struct State {
     pub triage: Triage,
     /// Owners: the roster, the assign dialog and the teams view.
     pub owners: Owners,
+    /// Syncing with the trackers: the one running, the last one's end, the sync view.
+    pub sync: SyncState,
 }
 
 impl State {
@@ -97,6 +101,7 @@ impl State {
             today: None,
             triage: Triage::default(),
             owners: Owners::default(),
+            sync: SyncState::default(),
         }
     }
 
@@ -152,6 +157,8 @@ impl State {
             c
         } else if let Some(c) = self.owners.context() {
             c
+        } else if self.sync.view.is_some() {
+            Context::SyncView
         } else if let Some(p) = &self.input {
             match p.kind {
                 PromptKind::Filter => Context::Filter,
@@ -323,6 +330,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Context::Flags => out.extend(flags::action(state, action)),
         Context::Assign => out.extend(assign::action(state, action)),
         Context::Teams => out.extend(teams::action(state, action)),
+        Context::SyncView => out.extend(sync_view::action(state, action)),
     }
     out.extend(settle(state));
     out
@@ -397,6 +405,8 @@ fn common_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Approvals => return approvals::open(state),
         Action::Assign => return assign::open(state),
         Action::Teams => return teams::open(state),
+        Action::Sync => return sync::start(state),
+        Action::SyncView => return sync_view::open(state),
         _ => {}
     }
     Vec::new()
@@ -524,6 +534,19 @@ pub fn on_response(state: &mut State, response: Response) -> Vec<Effect> {
             return out;
         }
         Response::Teams { generation, result } => owners::on_teams(state, generation, result),
+        Response::Sync(event) => {
+            let mut out = sync::on_event(state, event);
+            out.extend(settle(state));
+            return out;
+        }
+        Response::SyncView { generation, result } => {
+            sync_view::on_data(state, generation, result);
+        }
+        Response::Retried(result) => {
+            let mut out = sync_view::on_retried(state, result);
+            out.extend(settle(state));
+            return out;
+        }
         Response::Failed { request, message } => {
             match request {
                 Failed::Page { generation } if generation != state.backlog.generation => {

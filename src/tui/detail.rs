@@ -6,7 +6,7 @@ use super::{columns, layout, text, view};
 use crate::model::Finding;
 use crate::model::FindingRow;
 use crate::sanitize;
-use crate::store::{CurrentAssignment, DecisionRow, EventRow};
+use crate::store::{CurrentAssignment, DecisionRow, EventRow, Link};
 use crate::triage::risk::{self, RiskInputs};
 use crate::triage::sla::SlaState;
 use ratatui::Frame;
@@ -32,7 +32,7 @@ pub fn line_count(state: &State) -> usize {
 }
 
 /// An RFC 3339 UTC stamp in the display offset; anything else shown as it is (sanitized).
-fn when(state: &State, stamp: &str) -> String {
+pub(super) fn when(state: &State, stamp: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(stamp) {
         Ok(t) => t
             .with_timezone(&state.utc_offset)
@@ -108,6 +108,7 @@ pub fn lines(state: &State, width: usize) -> Vec<Line<'static>> {
         return out.lines;
     };
     finding_lines(&mut out, f, data.assignment.as_ref());
+    link_lines(&mut out, f, &data.links);
     risk_lines(&mut out, f);
     decision_lines(&mut out, &data.decisions);
     history_lines(&mut out, &data.history);
@@ -205,8 +206,6 @@ fn finding_lines(out: &mut Out<'_>, f: &Finding, assignment: Option<&CurrentAssi
     }
 }
 
-/// What the risk score is made of, computed now with the policy's weights: each term's points
-/// of its most, and where its input came from.
 /// Who owns it, how that was decided (by a person or the router), by whom and when, and the
 /// router's reasons, as `lastmile show` says it.
 fn assignment_lines(out: &mut Out<'_>, r: &FindingRow, a: Option<&CurrentAssignment>) {
@@ -237,6 +236,73 @@ fn assignment_lines(out: &mut Out<'_>, r: &FindingRow, a: Option<&CurrentAssignm
     out.field("Why", a.reason.as_deref(), plain);
 }
 
+/// The finding's tracker objects as last synced: reference, remote state, people and labels
+/// on a ticket, and the address. All of it is the tracker's text.
+fn link_lines(out: &mut Out<'_>, f: &Finding, links: &[Link]) {
+    if links.is_empty() {
+        // A reference without a link row: stored by an older sync, or the link was removed.
+        if let Some(r) = &f.tracker_ref {
+            out.push(Line::default());
+            out.field("Tracker", Some(r), Style::new());
+        }
+        return;
+    }
+    let state = out.state;
+    out.push(Line::default());
+    out.push(Line::styled(
+        format!("Tracker links ({})", links.len()),
+        state.theme.header,
+    ));
+    let width = out.width.max(8);
+    let wrapped = |out: &mut Out<'_>, text: String, style: Style| {
+        for (i, chunk) in text::wrap(&text, width).into_iter().enumerate() {
+            let chunk = if i == 0 {
+                chunk
+            } else {
+                format!("      {chunk}")
+            };
+            out.push(Line::styled(chunk, style));
+        }
+    };
+    for l in links {
+        let mut head = format!(
+            "  {}  {}",
+            sanitize::line(&l.at.to_string()),
+            sanitize::line(&l.state)
+        );
+        if let Some(reason) = l.reason.as_deref().filter(|r| !r.is_empty()) {
+            head.push_str(&format!(" ({})", sanitize::line(reason)));
+        }
+        head.push_str(&format!("  synced {}", when(state, &l.synced_at)));
+        wrapped(out, head, Style::new());
+        let mut people = Vec::new();
+        if !l.assignees.is_empty() {
+            let who: Vec<String> = l
+                .assignees
+                .iter()
+                .map(|a| format!("@{}", sanitize::line(a)))
+                .collect();
+            people.push(who.join(", "));
+        }
+        if !l.labels.is_empty() {
+            let labels: Vec<String> = l
+                .labels
+                .iter()
+                .map(|a| sanitize::line(a).into_owned())
+                .collect();
+            people.push(format!("labels {}", labels.join(", ")));
+        }
+        if !people.is_empty() {
+            wrapped(out, format!("    {}", people.join("; ")), Style::new());
+        }
+        if let Some(url) = l.url.as_deref() {
+            wrapped(out, format!("    {}", sanitize::line(url)), state.theme.key);
+        }
+    }
+}
+
+/// What the risk score is made of, computed now with the policy's weights: each term's points
+/// of its most, and where its input came from.
 fn risk_lines(out: &mut Out<'_>, f: &Finding) {
     let state = out.state;
     let Some(now) = state.triage.moment(state.today) else {

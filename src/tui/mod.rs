@@ -27,6 +27,9 @@ pub mod prompt;
 pub mod roster_search;
 pub mod route_desk;
 pub mod selection;
+pub mod sync;
+pub mod sync_view;
+pub mod sync_view_draw;
 pub mod teams;
 pub mod teams_view;
 pub mod text;
@@ -39,6 +42,7 @@ pub mod writer;
 pub use action::{Action, Context};
 pub use app::{Effect, Response, State, init, on_key, on_resize, on_response, update};
 pub use keymap::{Key, Keymap};
+pub use sync::SyncRunner;
 pub use theme::{ColorDepth, Theme, detect_color_depth};
 pub use view::view;
 
@@ -55,9 +59,20 @@ use tokio::sync::mpsc;
 use worker::Worker;
 use writer::{Desk, Writer};
 
-/// Opens the console on the database at `db`.
+/// Opens the console on the database at `db`, with no tracker to sync with.
 /// `me` is who `owner:me` and `decided-by:me` mean.
 pub fn run(db: &Path, config: &Config, me: Option<String>) -> color_eyre::Result<()> {
+    run_with_sync(db, config, me, None)
+}
+
+/// Opens the console; `sync` runs a sync of the configured trackers when the `sync` key is
+/// pressed (`None`: no tracker is configured, and the key says how to configure one).
+pub fn run_with_sync(
+    db: &Path,
+    config: &Config,
+    me: Option<String>,
+    sync: Option<SyncRunner>,
+) -> color_eyre::Result<()> {
     let keymap = Keymap::with_overrides(&config.keys_plain()).map_err(|errors| {
         let lines: Vec<String> = errors
             .iter()
@@ -75,6 +90,11 @@ pub fn run(db: &Path, config: &Config, me: Option<String>) -> color_eyre::Result
     let routes = route_desk::Routes::new(config.clone());
     let desk = Desk::open(db, policy.clone(), Box::new(SystemClock), routes)
         .map_err(|e| eyre!("cannot open {} for decisions: {e}", db.display()))?;
+    let sync_tx = reply_tx.clone();
+    let available = sync.is_some();
+    let syncer = sync::Syncer::new(sync, move |r| {
+        let _ = sync_tx.send(r);
+    });
     let write_tx = reply_tx.clone();
     let writer = Writer::spawn(desk, move |r| {
         let _ = write_tx.send(r);
@@ -105,7 +125,12 @@ pub fn run(db: &Path, config: &Config, me: Option<String>) -> color_eyre::Result
     state.set_views(&views);
     state.triage.me = me;
     state.owners.directory = std::sync::Arc::new(roster_search::Directory::from_config(config));
-    let workers = Workers { worker, writer };
+    state.sync.available = available;
+    let workers = Workers {
+        worker,
+        writer,
+        syncer,
+    };
     runtime.block_on(event_loop(&mut terminal, &mut state, &workers, replies))
 }
 
@@ -121,17 +146,25 @@ fn open_reader(db: &Path) -> color_eyre::Result<Store> {
     Store::open_reader(db).wrap_err_with(|| format!("cannot open {}", db.display()))
 }
 
-/// The reader threads and the writer: effects go to whichever serves them.
+/// The reader threads, the writer and the sync thread: effects go to whichever serves them.
 struct Workers {
     worker: Worker,
     writer: Writer,
+    syncer: sync::Syncer,
 }
 
 impl Workers {
     /// False once the thread that should serve it is gone.
     fn send(&self, effect: Effect) -> bool {
         match effect {
-            Effect::Triage(_) | Effect::Route(_) => self.writer.send(effect),
+            Effect::Triage(_) | Effect::Route(_) | Effect::RetryOutbox { .. } => {
+                self.writer.send(effect)
+            }
+            // A sync that cannot start says so through its own report.
+            Effect::Sync(plan) => {
+                self.syncer.start(plan);
+                true
+            }
             other => self.worker.send(other),
         }
     }

@@ -4,9 +4,10 @@ use super::backlog::{Fetch, FetchTag};
 use crate::model::{Finding, FindingRow};
 use crate::owners::plan::Planned;
 use crate::store::{
-    CurrentAssignment, DecisionRequest, DecisionResult, DecisionRow, EventRow, Flags, SortKey,
-    TeamLoad,
+    Conflict, CurrentAssignment, DecisionRequest, DecisionResult, DecisionRow, EventRow, Flags,
+    Link, OutboxRow, SortKey, SyncMark, TeamLoad,
 };
+use crate::trackers::engine::{Plan, Progress, Summary};
 use chrono::NaiveDate;
 
 /// A request to the database worker.
@@ -35,6 +36,16 @@ pub enum Effect {
     /// Routing and assignments: the writer's too (the router blames lines through a cache it
     /// writes, and assignments are writes).
     Route(RouteEffect),
+    /// A sync with the trackers, on a thread of its own (`tui::sync`).
+    Sync(Plan),
+    /// What the sync view shows: the outbox, recent conflicts, each endpoint's mark.
+    SyncView {
+        generation: u64,
+    },
+    /// Puts failed outbox rows (these, or all when empty) back in the queue: the writer's.
+    RetryOutbox {
+        ids: Vec<i64>,
+    },
 }
 
 /// A request about owners, for the writer thread (`tui::route_desk`).
@@ -106,10 +117,38 @@ pub enum Response {
         result: Result<Vec<TeamLoad>, String>,
     },
     Route(RouteResponse),
+    Sync(SyncEvent),
+    SyncView {
+        generation: u64,
+        result: Result<SyncData, String>,
+    },
+    /// How many failed rows went back in the queue.
+    Retried(Result<usize, String>),
     Failed {
         request: Failed,
         message: String,
     },
+}
+
+/// What the sync thread reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncEvent {
+    Progress(Progress),
+    /// One summary per tracker, or why the sync could not run.
+    Finished(Result<Vec<Summary>, String>),
+}
+
+/// The sync view's rows. The outbox lists are cut at `sync_view::ROW_LIMIT` each; the totals
+/// say how many there are.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncData {
+    pub pending: Vec<OutboxRow>,
+    pub failed: Vec<OutboxRow>,
+    pub pending_total: u64,
+    pub failed_total: u64,
+    /// Newest first.
+    pub conflicts: Vec<Conflict>,
+    pub endpoints: Vec<(String, SyncMark)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +168,8 @@ pub struct DetailData {
     pub decisions: Vec<DecisionRow>,
     /// Who it is assigned to, how and why.
     pub assignment: Option<CurrentAssignment>,
+    /// Its tracker objects (alerts, tickets) as last synced.
+    pub links: Vec<Link>,
 }
 
 /// What the writer says about owners.

@@ -6,8 +6,8 @@ use super::action::Action;
 use super::app::{Focus, PromptKind, State};
 use super::columns::{self, Column, MARKS_WIDTH, PENDING_MARK, SELECTED_MARK};
 use super::{
-    approvals_view, assign_view, detail, dialog_view, flags_view, help, layout, teams_view, text,
-    views,
+    approvals_view, assign_view, detail, dialog_view, flags_view, help, layout, sync_view_draw,
+    teams_view, text, views,
 };
 use crate::model::FindingRow;
 use crate::sanitize;
@@ -26,6 +26,7 @@ pub fn view(state: &State, frame: &mut Frame) {
     match &state.triage.approvals {
         Some(v) => approvals_view::draw(state, frame, v),
         None if state.owners.teams.is_some() => teams_view::draw(state, frame),
+        None if state.sync.view.is_some() => sync_view_draw::draw(state, frame),
         None => {
             draw_list(state, frame, a.list);
             if let Some(d) = a.detail {
@@ -196,6 +197,9 @@ pub fn position_text(state: &State) -> String {
     if state.owners.teams.is_some() {
         return teams_view::position_text(state);
     }
+    if state.sync.view.is_some() {
+        return sync_view_draw::position_text(state);
+    }
     let b = &state.backlog;
     let total = state.known_total();
     let of = match total {
@@ -240,6 +244,11 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect) {
             format!(" {} ", sanitize::line(notice)),
             theme.mark,
         ));
+        spans.push(Span::raw("│"));
+    }
+    // A running sync stays in view whatever else is pressed (already sanitized).
+    if let Some(progress) = &state.sync.running {
+        spans.push(Span::styled(format!(" {progress} "), theme.mark));
         spans.push(Span::raw("│"));
     }
     spans.push(Span::raw(format!(" {} ", position_text(state))));
@@ -299,6 +308,10 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect) {
     }
     if state.owners.teams.is_some() && state.help.is_none() {
         draw_hint_items(state, frame, area, teams_view::HINTS);
+        return;
+    }
+    if state.sync.view.is_some() && state.help.is_none() {
+        draw_hint_items(state, frame, area, sync_view_draw::HINTS);
         return;
     }
     if let Some(p) = &state.input {

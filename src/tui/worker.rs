@@ -141,6 +141,9 @@ pub fn coalesce(queue: VecDeque<Effect>) -> VecDeque<Effect> {
     let last_teams = queue
         .iter()
         .rposition(|e| matches!(e, Effect::Teams { .. }));
+    let last_sync_view = queue
+        .iter()
+        .rposition(|e| matches!(e, Effect::SyncView { .. }));
     let mut pages = VecDeque::new();
     let mut rest = VecDeque::new();
     for (i, e) in queue.into_iter().enumerate() {
@@ -151,10 +154,13 @@ pub fn coalesce(queue: VecDeque<Effect>) -> VecDeque<Effect> {
             Effect::Detail { .. } if Some(i) == last_detail => rest.push_back(e),
             Effect::Count { .. } if Some(i) == last_count => rest.push_back(e),
             Effect::Teams { .. } if Some(i) == last_teams => rest.push_back(e),
+            Effect::SyncView { .. } if Some(i) == last_sync_view => rest.push_back(e),
             Effect::Page { .. } | Effect::Detail { .. } | Effect::Count { .. } => {}
-            Effect::Teams { .. } => {}
+            Effect::Teams { .. } | Effect::SyncView { .. } => {}
             // Not the readers' to skip: `serve` answers them (as misrouted).
-            Effect::Triage(_) | Effect::Route(_) => rest.push_back(e),
+            Effect::Triage(_) | Effect::Route(_) | Effect::Sync(_) | Effect::RetryOutbox { .. } => {
+                rest.push_back(e)
+            }
         }
     }
     pages.extend(rest);
@@ -198,16 +204,18 @@ pub fn serve(store: &Store, ctx: &Context, effect: Effect) -> Response {
                     store.history(id)?,
                     store.decisions(DecisionFilter::Finding(id))?,
                     store.assignment(id)?,
+                    store.links(id)?,
                 ))
             });
             match found {
-                Ok((finding, history, decisions, assignment)) => {
+                Ok((finding, history, decisions, assignment, links)) => {
                     Response::Detail(Box::new(DetailData {
                         id,
                         finding,
                         history,
                         decisions,
                         assignment,
+                        links,
                     }))
                 }
                 Err(e) => failed(Failed::Detail { id }, e),
@@ -220,9 +228,22 @@ pub fn serve(store: &Store, ctx: &Context, effect: Effect) -> Response {
                 e.to_string()
             }),
         },
+        Effect::SyncView { generation } => Response::SyncView {
+            generation,
+            result: super::sync_view::read(store).map_err(|e| {
+                tracing::warn!(error = %e, "console sync view failed");
+                e.to_string()
+            }),
+        },
         // The console sends these to the writer; one arriving here is answered, not lost.
         Effect::Triage(t) => super::writer::misrouted(t),
         Effect::Route(r) => super::writer::misrouted_route(r),
+        Effect::RetryOutbox { .. } => Response::Retried(Err(
+            "internal: a retry reached a read-only worker".to_string(),
+        )),
+        Effect::Sync(_) => Response::Sync(super::msg::SyncEvent::Finished(Err(
+            "internal: a sync request reached a database worker".to_string(),
+        ))),
     }
 }
 

@@ -61,6 +61,14 @@ impl Desk {
         )
     }
 
+    /// Puts failed outbox rows back in the queue (`retry`).
+    pub fn serve_retry(&mut self, ids: &[i64]) -> Result<usize, String> {
+        if let Some(why) = &self.read_only {
+            return Err(format!("the database cannot be written: {why}"));
+        }
+        retry(&mut self.store, ids)
+    }
+
     /// Answers one request.
     pub fn serve(&mut self, effect: TriageEffect) -> TriageResponse {
         if let Some(why) = &self.read_only
@@ -161,6 +169,15 @@ pub fn serve(
     }
 }
 
+/// Failed outbox rows (these, or every one when `ids` is empty) back in the queue, as
+/// `lastmile outbox --retry` does: the next sync pushes them.
+pub fn retry(store: &mut Store, ids: &[i64]) -> Result<usize, String> {
+    store.outbox_retry(ids).map_err(|e| {
+        tracing::warn!(error = %e, "console outbox retry failed");
+        e.to_string()
+    })
+}
+
 /// The answer to a triage request sent to a reader by mistake: refused, so the UI settles.
 pub fn misrouted(effect: TriageEffect) -> Response {
     let message = "internal: a triage request reached a read-only worker".to_string();
@@ -178,6 +195,7 @@ pub fn misrouted(effect: TriageEffect) -> Response {
 enum Job {
     Triage(TriageEffect),
     Route(RouteEffect),
+    Retry(Vec<i64>),
 }
 
 /// The same for a routing request: refused (a suggestion's dialog hears it failed).
@@ -209,6 +227,7 @@ impl Writer {
                     reply(match job {
                         Job::Triage(t) => Response::Triage(desk.serve(t)),
                         Job::Route(r) => Response::Route(desk.serve_route(r)),
+                        Job::Retry(ids) => Response::Retried(desk.serve_retry(&ids)),
                     });
                 }
             })?;
@@ -220,6 +239,7 @@ impl Writer {
         let job = match effect {
             Effect::Triage(t) => Job::Triage(t),
             Effect::Route(r) => Job::Route(r),
+            Effect::RetryOutbox { ids } => Job::Retry(ids),
             _ => return false,
         };
         self.tx.send(job).is_ok()

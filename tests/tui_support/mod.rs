@@ -11,12 +11,15 @@ use lastmile::store::{ImportOptions, SortKey, Store};
 use lastmile::triage::policy::Policy;
 use lastmile::tui::app::{Effect, Response, State};
 use lastmile::tui::route_desk::Routes;
-use lastmile::tui::{Action, ColorDepth, Keymap, Theme, route_desk, worker, writer};
+use lastmile::tui::sync::Syncer;
+use lastmile::tui::{Action, ColorDepth, Keymap, SyncRunner, Theme, route_desk, worker, writer};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::collections::VecDeque;
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct F {
@@ -222,6 +225,10 @@ pub struct Harness {
     pub pages: usize,
     /// Requests made but not yet answered (when driving without `pump`).
     pub queued: VecDeque<Effect>,
+    /// The sync thread (`with_sync`) and its reports, which arrive when the runner sends them:
+    /// `sync_report` waits for the next one.
+    pub syncer: Option<Syncer>,
+    pub sync_reports: Option<mpsc::Receiver<Response>>,
 }
 
 impl Harness {
@@ -249,6 +256,8 @@ impl Harness {
             rows_fetched: 0,
             pages: 0,
             queued: VecDeque::new(),
+            syncer: None,
+            sync_reports: None,
         };
         setup(&mut h.state);
         let effects = lastmile::tui::init(&mut h.state);
@@ -279,6 +288,15 @@ impl Harness {
                     &self.clock,
                     r,
                 )),
+                Effect::RetryOutbox { ids } => {
+                    Response::Retried(writer::retry(&mut self.writer, &ids))
+                }
+                // Started on its own thread, as in the console: its reports come later.
+                Effect::Sync(plan) => {
+                    let syncer = self.syncer.as_ref().expect("a sync without with_sync");
+                    syncer.start(plan);
+                    continue;
+                }
                 other => worker::serve(&self.store, &ctx, other),
             };
             if let Response::Page { rows, .. } = &response {
@@ -287,6 +305,28 @@ impl Harness {
             let more = lastmile::tui::on_response(&mut self.state, response);
             self.queued.extend(more);
         }
+    }
+
+    /// Gives the console a sync runner (the console's `run_with_sync` does the same).
+    pub fn with_sync(&mut self, runner: SyncRunner) {
+        let (tx, rx) = mpsc::channel();
+        self.syncer = Some(Syncer::new(Some(runner), move |r| {
+            let _ = tx.send(r);
+        }));
+        self.sync_reports = Some(rx);
+        self.state.sync.available = true;
+    }
+
+    /// Waits for the sync thread's next report and lets the console handle it.
+    pub fn sync_report(&mut self) -> Response {
+        let rx = self.sync_reports.as_ref().expect("with_sync first");
+        let report = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the sync thread reported nothing for 30 s");
+        let more = lastmile::tui::on_response(&mut self.state, report.clone());
+        self.queued.extend(more);
+        self.pump();
+        report
     }
 
     /// An action whose requests stay queued (the worker is "slow").
