@@ -143,6 +143,31 @@ impl Context {
     }
 }
 
+/// The console's background sync: the same entry point as `lastmile sync`, on the console's
+/// sync thread with its own connection. `None` when no tracker is configured.
+fn sync_runner(ctx: &Context, config: &Config) -> Option<crate::tui::SyncRunner> {
+    if !crate::trackers::setup::configured(config) {
+        return None;
+    }
+    let (db, config_path, config) = (
+        ctx.paths.db.clone(),
+        ctx.paths.config.clone(),
+        config.clone(),
+    );
+    Some(std::sync::Arc::new(move |plan, progress| {
+        crate::trackers::setup::run_blocking(
+            &db,
+            &config,
+            &config_path,
+            None,
+            plan,
+            &crate::clock::SystemClock,
+            progress,
+        )
+        .map_err(|e| e.to_string())
+    }))
+}
+
 fn command_name(c: &Command) -> &'static str {
     match c {
         Command::Import(_) => "import",
@@ -247,7 +272,8 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             config.me = Some(ctx.actor(&config));
             // The console brings triage up to date itself, on its writer thread, so a new day's
             // recompute never holds up the first frame (see tui::daily).
-            crate::tui::run(&ctx.paths.db, &config, config.me.clone())?;
+            let runner = sync_runner(&ctx, &config);
+            crate::tui::run_with_sync(&ctx.paths.db, &config, config.me.clone(), runner)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Import(args)) => import::run(&ctx, args),

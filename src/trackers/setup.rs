@@ -167,17 +167,22 @@ fn fix_text(fixes: &serde_json::Value) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
+/// Whether any tracker is configured: `[trackers.github]` and a repo naming its GitHub repo.
+pub fn configured(config: &Config) -> bool {
+    config.trackers.github.is_some() && !github_repos(config).is_empty()
+}
+
 /// `[trackers.github]` and the repos that name a GitHub repo, as a connector; `None` when
 /// GitHub is not configured.
 pub fn github(config: &Config) -> Result<Option<GitHub>, String> {
     let Some(conf) = config.trackers.github.as_ref().map(|g| g.get_ref()) else {
         return Ok(None);
     };
-    let mut repos: Vec<String> = github_repos(config).into_keys().collect();
-    repos.sort();
-    if repos.is_empty() {
+    if !configured(config) {
         return Ok(None);
     }
+    let mut repos: Vec<String> = github_repos(config).into_keys().collect();
+    repos.sort();
     let token = token::resolve(
         "github",
         &conf.api,
