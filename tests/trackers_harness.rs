@@ -79,6 +79,40 @@ async fn link_pagination_walks_every_recorded_page() {
 }
 
 #[tokio::test]
+async fn octokit_recordings_replay_with_octokits_exact_headers() {
+    // @octokit/fixtures match request headers exactly: its token scheme and v3 media type.
+    let scenario = "paginate-issues";
+    let recorded = recording(&node_harness::octokit_scenarios(), scenario);
+    let want: Vec<Vec<u64>> = recorded
+        .iter()
+        .map(|e| ids(e["response"].as_array().expect("issue list")))
+        .collect();
+    assert_eq!(want.len(), 5);
+    let first = recorded[0]["path"].as_str().expect("path");
+    let reqheaders = &recorded[0]["reqheaders"];
+    let server = FixturesServer::github();
+
+    let mut c = Config::new(server.load(scenario));
+    c.headers = ["accept", "authorization"]
+        .iter()
+        .map(|h| (h.to_string(), reqheaders[h].as_str().expect(h).to_string()))
+        .collect();
+    let client = Client::new(c).expect("client");
+    let mut pages = client.pages(client.url(first).expect("url"));
+    let mut got = Vec::new();
+    while let Some(page) = pages.next_page().await.expect("page") {
+        got.push(ids(&page.json::<Vec<Value>>().expect("issues")));
+    }
+    // Links lead from /repos/{owner}/{repo} to /repositories/{id}: followed as given.
+    assert_eq!(got, want, "fixtures-server log:\n{}", server.log());
+
+    // Our usual headers (Bearer, vnd.github+json) do not match these recordings.
+    let (usual, _) = github_client(&server.load(scenario));
+    let err = get(&usual, first).await.expect_err("no match");
+    assert_eq!(err.status(), Some(404), "{err}");
+}
+
+#[tokio::test]
 async fn conditional_request_gets_304_not_an_error() {
     // The nock scenario drops request headers; this copy requires the If-None-Match PyGithub
     // sent (pygithub-replay keeps it), so the 304 proves we sent it.
