@@ -202,7 +202,13 @@ fn rate_limit_wait(
             return Some(wait + Duration::from_secs(1));
         }
     }
-    if is_secondary(status, headers, body) {
+    // Exhausted with no usable reset: GitHub sent this in 2013 (PyGithub's recording of a 403
+    // "API Rate Limit Exceeded"); retrying at once only burns the attempts, so wait as for a
+    // secondary limit.
+    let exhausted = ["x-ratelimit-remaining", "ratelimit-remaining"]
+        .iter()
+        .any(|name| header(headers, name).map(str::trim) == Some("0"));
+    if exhausted || is_secondary(status, headers, body) {
         return Some(policy.secondary_min);
     }
     None
@@ -378,6 +384,21 @@ mod tests {
             ("x-ratelimit-reset", "2026-03-01T12:00:30Z"),
         ];
         assert_eq!(run(429, &h, "", at(1)), limit(31));
+    }
+
+    #[test]
+    fn exhausted_limit_without_a_reset_waits_a_minute() {
+        let body = r#"{"message":"API Rate Limit Exceeded for 92.104.200.119"}"#;
+        let h = [("x-ratelimit-remaining", "0"), ("x-ratelimit-limit", "60")];
+        assert_eq!(run(403, &h, body, at(1)), limit(60));
+        // An unparsable reset is no reset.
+        let h = [("ratelimit-remaining", "0"), ("ratelimit-reset", "soon")];
+        assert_eq!(run(429, &h, "", at(1)), limit(60));
+        // Remaining 0 on a success is only information.
+        assert_eq!(
+            run(200, &[("x-ratelimit-remaining", "0")], "{}", at(1)),
+            Decision::Succeed
+        );
     }
 
     #[test]
