@@ -6,7 +6,7 @@
 mod http_support;
 mod support;
 
-use http_support::{Server, Step, status};
+use http_support::{Server, status};
 use serde_json::Value;
 use std::path::Path;
 use support::cli_env::Env;
