@@ -784,3 +784,46 @@ fn a_dry_run_writes_nothing() {
     assert_eq!(s.pulled.pulled, 1);
     assert_eq!(support::dump(&f.dir.path().join("t.db")), before);
 }
+
+#[test]
+fn a_comment_is_kept_in_the_trail_and_posted_on_the_ticket() {
+    let mut f = fixture();
+    f.scan("a1 10\nb2 20\n");
+    let (a, b) = (f.id_of("a1"), f.id_of("b2"));
+    f.store
+        .raw_connection()
+        .execute("UPDATE findings SET fp_key = 0 WHERE id = ?1", [a])
+        .unwrap();
+    let t = scripted(vec![]);
+    t.state.lock().unwrap().issues = vec![issue_of(
+        7,
+        "lastmile:0000000000000000",
+        "2026-01-01T00:00:00Z",
+        &[],
+    )];
+    run(&mut f, &t, BOTH);
+    // b has no ticket: the comment stays in lastmile's trail only.
+    let queued = f
+        .store
+        .comment(&[a, b], "fix lands in 2.4", "alice", &f.clock)
+        .unwrap();
+    assert_eq!(queued, 1);
+    assert!(f.store.comment(&[a], "  ", "alice", &f.clock).is_err());
+    run(&mut f, &t, BOTH);
+    let ops: Vec<_> = t.state.lock().unwrap().applied.clone();
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0].0.number, 7);
+    assert!(
+        matches!(&ops[0].1, Operation::Comment { body } if body.starts_with("fix lands in 2.4"))
+    );
+    for id in [a, b] {
+        let last = f
+            .store
+            .history(id)
+            .unwrap()
+            .into_iter()
+            .rev()
+            .find(|e| e.kind == "comment");
+        assert_eq!(last.unwrap().reason.as_deref(), Some("fix lands in 2.4"));
+    }
+}

@@ -85,6 +85,8 @@ pub enum Command {
     Outbox(outbox::Args),
     /// Queue a GitHub issue for findings: a defect packet, opened by the next sync.
     Ticket(outbox::TicketArgs),
+    /// Comment on findings: kept in the audit trail and posted on their tickets.
+    Comment(outbox::CommentArgs),
     /// Keep a tracker token in the OS keyring, read from standard input.
     Auth(outbox::AuthArgs),
 }
@@ -189,6 +191,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Sync(_) => "sync",
         Command::Outbox(_) => "outbox",
         Command::Ticket(_) => "ticket",
+        Command::Comment(_) => "comment",
         Command::Auth(_) => "auth",
     }
 }
@@ -295,6 +298,7 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Sync(args)) => sync::run(&ctx, args),
         Some(Command::Outbox(args)) => outbox::outbox(&ctx, args),
         Some(Command::Ticket(args)) => outbox::ticket(&ctx, args),
+        Some(Command::Comment(args)) => outbox::comment(&ctx, args),
         Some(Command::Auth(args)) => outbox::auth(&ctx, args),
     }
 }

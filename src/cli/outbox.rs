@@ -192,6 +192,28 @@ pub fn ticket(ctx: &Context, args: TicketArgs) -> color_eyre::Result<ExitCode> {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct CommentArgs {
+    /// Findings to comment on.
+    #[arg(required = true)]
+    pub ids: Vec<i64>,
+    /// The comment; recorded in the audit trail, and posted on the findings' tickets.
+    #[arg(long, short)]
+    pub body: String,
+}
+
+pub fn comment(ctx: &Context, args: CommentArgs) -> color_eyre::Result<ExitCode> {
+    let config = ctx.config()?;
+    let actor = ctx.actor(&config);
+    let mut store = ctx.open_store()?;
+    let queued = store.comment(&args.ids, &args.body, &actor, &SystemClock)?;
+    println!(
+        "comment recorded on {} finding(s); {queued} ticket comment(s) queued for the next sync",
+        args.ids.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
 pub struct AuthArgs {
     /// The tracker: github.
     pub tracker: String,

@@ -507,6 +507,61 @@ impl Store {
         Ok(out)
     }
 
+    /// Records a comment on each finding; its tickets get it on the next sync. Returns how
+    /// many outbox rows it queued.
+    pub fn comment(
+        &mut self,
+        ids: &[i64],
+        body: &str,
+        actor: &str,
+        clock: &dyn Clock,
+    ) -> Result<usize, StoreError> {
+        if body.trim().is_empty() {
+            return Err(StoreError::Invalid("a comment needs text".into()));
+        }
+        let at = stamp(clock.now());
+        let txn = self.conn.transaction()?;
+        let mut events = EventWriter::new(&txn)?;
+        let mut queued = 0;
+        for &id in ids {
+            let exists: bool = txn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM findings WHERE id = ?1)",
+                [id],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                return Err(StoreError::Invalid(format!("no finding with id {id}")));
+            }
+            let event_id = events.append(
+                &txn,
+                &NewEvent {
+                    finding_id: Some(id),
+                    at: &at,
+                    actor,
+                    kind: "comment",
+                    reason: Some(body),
+                    payload: "{}",
+                },
+            )?;
+            let origin = Origin {
+                finding_id: id,
+                event_id,
+                at: &at,
+            };
+            for link in links_of(&txn, id)? {
+                if link.at.kind == RemoteKind::Issue {
+                    let op = Operation::Comment {
+                        body: format!("{body}\n\n(by {actor}, via lastmile)"),
+                    };
+                    to_link(&txn, &origin, &link, op)?;
+                    queued += 1;
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(queued)
+    }
+
     /// A row reached the tracker: mark it done and, when the tracker said how the object looks
     /// now, store that as the link's synced state, all in one transaction.
     pub fn outbox_done(
