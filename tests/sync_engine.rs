@@ -827,3 +827,47 @@ fn a_comment_is_kept_in_the_trail_and_posted_on_the_ticket() {
         assert_eq!(last.unwrap().reason.as_deref(), Some("fix lands in 2.4"));
     }
 }
+
+#[test]
+fn an_alert_pulled_before_its_scan_was_imported_is_merged_into_the_imported_finding() {
+    let mut f = fixture();
+    let t = scripted(vec![alert(
+        5,
+        "rule-z",
+        99,
+        "2026-01-01T10:00:00Z",
+        RemoteState::Open,
+    )]);
+    let s = run(&mut f, &t, BOTH);
+    assert_eq!(s.pulled.created, 1);
+    let alert_only: i64 = count(
+        &f,
+        "SELECT id FROM findings WHERE tool = 'github code scanning'",
+    );
+    // The scan that reports the same problem arrives later.
+    f.clock.set(at("2026-01-02T00:00:00Z"));
+    f.scan("z9 99\n");
+    let imported = f.id_of("z9");
+    let s = run(&mut f, &t, BOTH);
+    assert_eq!((s.pulled.linked, s.pulled.created), (1, 0), "{s:?}");
+    let links = f.store.links(imported).unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].at.number, 5);
+    let old = f.store.finding(alert_only).unwrap().unwrap();
+    assert_eq!(old.row.status, Status::Duplicate);
+    assert_eq!(old.duplicate_of, Some(imported));
+    assert_eq!(
+        f.store
+            .finding(imported)
+            .unwrap()
+            .unwrap()
+            .tracker_ref
+            .as_deref(),
+        Some("acme/app code-scanning #5")
+    );
+    // Counters follow: one active finding, the imported one.
+    assert_eq!(f.store.counts().unwrap().active, 1);
+    // Nothing more to merge the next time.
+    let s = run(&mut f, &t, BOTH);
+    assert_eq!(s.pulled.linked, 0);
+}

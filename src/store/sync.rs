@@ -124,15 +124,33 @@ impl Matcher {
     }
 
     fn find(&self, item: &RemoteItem) -> Option<i64> {
-        match item.at.kind {
+        self.find_parts(
+            item.at.kind,
+            item.rule.as_deref(),
+            item.path.as_deref(),
+            item.start_line,
+            &[item.ghsa.as_deref(), item.cve.as_deref()],
+        )
+    }
+
+    fn find_parts(
+        &self,
+        kind: RemoteKind,
+        rule: Option<&str>,
+        path: Option<&str>,
+        line: Option<i64>,
+        advisories: &[Option<&str>],
+    ) -> Option<i64> {
+        match kind {
             RemoteKind::CodeScanning => {
-                let key = (item.rule.clone()?, item.path.clone()?, item.start_line?);
+                let key = (rule?.to_string(), path?.to_string(), line?);
                 self.by_location.get(&key).copied()
             }
-            RemoteKind::Dependabot => [item.ghsa.as_deref(), item.cve.as_deref()]
-                .into_iter()
+            RemoteKind::Dependabot => advisories
+                .iter()
                 .flatten()
-                .find_map(|a| self.by_advisory.get(&a.to_uppercase()).copied()),
+                .flat_map(|a| a.split(','))
+                .find_map(|a| self.by_advisory.get(&a.trim().to_uppercase()).copied()),
             RemoteKind::Issue => None,
         }
     }
@@ -622,6 +640,120 @@ impl Store {
             ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Alerts first seen on the tracker whose problem a scan has since imported: the link moves
+    /// to the imported finding and the tracker's copy becomes its duplicate, so one problem is
+    /// one finding with both references. Returns how many moved.
+    pub fn adopt_imported(
+        &mut self,
+        endpoint: &Endpoint,
+        matcher: &Matcher,
+        clock: &dyn Clock,
+    ) -> Result<u64, StoreError> {
+        if endpoint.kind == RemoteKind::Issue {
+            return Ok(0);
+        }
+        let at = stamp(clock.now());
+        let txn = self.conn.transaction()?;
+        type Candidate = (
+            i64,
+            i64,
+            String,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+        );
+        let candidates: Vec<Candidate> = {
+            let mut stmt = txn.prepare(
+                "SELECT l.id, f.id, f.rule, f.path, f.start_line, f.cve
+                 FROM tracker_links l JOIN findings f ON f.id = l.finding_id
+                 WHERE l.tracker = ?1 AND l.kind = ?2 AND l.repo = ?3 AND f.tool = ?4
+                    AND f.status <> 'duplicate'",
+            )?;
+            stmt.query_map(
+                params![
+                    endpoint.tracker,
+                    endpoint.kind.as_str(),
+                    endpoint.repo,
+                    remote_tool(endpoint.kind)
+                ],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )?
+            .collect::<Result<_, _>>()?
+        };
+        let mut events = EventWriter::new(&txn)?;
+        let mut counters = CounterDeltas::default();
+        let mut moved = 0;
+        for (link_id, old, rule, path, line, cve) in candidates {
+            let Some(new) = matcher.find_parts(
+                endpoint.kind,
+                Some(&rule),
+                path.as_deref(),
+                line,
+                &[Some(rule.as_str()), cve.as_deref()],
+            ) else {
+                continue;
+            };
+            txn.execute(
+                "UPDATE tracker_links SET finding_id = ?2 WHERE id = ?1",
+                params![link_id, new],
+            )?;
+            txn.execute(
+                "UPDATE findings SET tracker_ref = COALESCE(tracker_ref,
+                    (SELECT tracker_ref FROM findings WHERE id = ?2)) WHERE id = ?1",
+                params![new, old],
+            )?;
+            let now = finding_now(&txn, old)?;
+            txn.execute(
+                "UPDATE findings SET status = 'duplicate', duplicate_of = ?2, due = NULL
+                 WHERE id = ?1",
+                params![old, new],
+            )?;
+            counters.moved(
+                (now.status, now.severity),
+                (Status::Duplicate, now.severity),
+            );
+            let payload =
+                serde_json::json!({ "link": link_id, "from": old, "to": new }).to_string();
+            for (finding, kind, reason) in [
+                (
+                    new,
+                    "linked",
+                    "the tracker's alert for this problem, first pulled on its own",
+                ),
+                (
+                    old,
+                    "merged",
+                    "the same problem as a finding imported from a scan",
+                ),
+            ] {
+                events.append(
+                    &txn,
+                    &NewEvent {
+                        finding_id: Some(finding),
+                        at: &at,
+                        actor: "sync",
+                        kind,
+                        reason: Some(reason),
+                        payload: &payload,
+                    },
+                )?;
+            }
+            moved += 1;
+        }
+        counters.apply(&txn)?;
+        txn.commit()?;
+        Ok(moved)
     }
 
     /// The matcher for pulls of `kind` into `local_repo`.

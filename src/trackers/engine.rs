@@ -199,6 +199,12 @@ async fn pull_endpoint<T: Tracker>(
     let mut newest = mark.watermark;
     let mut first_etag = None;
     let mut matcher = None;
+    if !plan.dry_run && ep.kind != RemoteKind::Issue {
+        // A scan imported since may now report what an alert brought in on its own.
+        let m = store.matcher(local, ep.kind)?;
+        summary.pulled.linked += store.adopt_imported(ep, &m, ctx.clock)?;
+        matcher = Some(m);
+    }
     let mut counts = PullCounts::default();
     let mut page_no = 0u32;
     let mut not_modified = false;
