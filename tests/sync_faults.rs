@@ -19,27 +19,10 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use support::github::recorded_alerts;
 use support::script::{Fixture, at, fixture};
 
 const KEY: &str = "github:o/r:code_scanning";
-
-fn recorded_alerts() -> Vec<Value> {
-    let path = format!(
-        "{}/../shared/trackers/github/scenarios/pygithub/CodeScanAlert.testMultipleAlerts.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let all: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    all.as_array()
-        .unwrap()
-        .iter()
-        .find(|x| {
-            x["method"] == "get" && x["path"] == "/repos/matt-davis27/PyGithub/code-scanning/alerts"
-        })
-        .unwrap()["response"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
 
 fn repo() -> Step {
     status(200, &[], r#"{"id":7,"full_name":"o/r"}"#)

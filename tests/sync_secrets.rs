@@ -13,22 +13,6 @@ use support::cli_env::Env;
 
 const TOKEN: &str = "ghp_s3cr3tT0kenThatMustNeverLeak0000";
 
-fn alerts() -> String {
-    let path = format!(
-        "{}/../shared/trackers/github/scenarios/pygithub/CodeScanAlert.testMultipleAlerts.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let all: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    all.as_array()
-        .unwrap()
-        .iter()
-        .find(|x| {
-            x["method"] == "get" && x["path"] == "/repos/matt-davis27/PyGithub/code-scanning/alerts"
-        })
-        .unwrap()["response"]
-        .to_string()
-}
-
 /// Every file under `dir`, recursively, with its bytes.
 fn files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -56,7 +40,11 @@ fn the_token_is_in_no_file_log_or_output_of_a_sync() {
         // Pull: the repo, its alerts, a Dependabot refusal that echoes the token, issues.
         vec![
             status(200, &[], r#"{"id":7,"full_name":"o/r"}"#),
-            status(200, &[r#"ETag: W/"abc""#], &alerts()),
+            status(
+                200,
+                &[r#"ETag: W/"abc""#],
+                &Value::Array(support::github::recorded_alerts()).to_string(),
+            ),
             status(403, &[], &echo),
             status(200, &[], "[]"),
         ],

@@ -289,28 +289,6 @@ fn language(path: Option<&str>) -> &'static str {
     }
 }
 
-/// "CWE-79" from "CWE-79" or "cwe-079".
-pub fn cwe_id(raw: &str) -> Option<String> {
-    let lower = raw.trim().to_ascii_lowercase();
-    let digits = lower.strip_prefix("cwe-")?;
-    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n: u64 = digits.parse().ok()?;
-    Some(format!("CWE-{n}"))
-}
-
-/// "CVE-2024-1234" when `raw` is one (any case).
-fn cve_id(raw: &str) -> Option<String> {
-    let upper = raw.trim().to_ascii_uppercase();
-    let mut parts = upper.strip_prefix("CVE-")?.split('-');
-    let (year, seq) = (parts.next()?, parts.next()?);
-    let digits = |s: &str, min: usize, max: usize| {
-        (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-    };
-    (parts.next().is_none() && digits(year, 4, 4) && digits(seq, 4, 12)).then_some(upper)
-}
-
 /// An http(s) URL, serialized (spaces and angle brackets percent-encoded), for an autolink.
 fn web_url(raw: &str) -> Option<String> {
     let url = Url::parse(raw.trim()).ok()?;
@@ -453,22 +431,27 @@ fn sections(input: &PacketInput, caps: Caps) -> String {
         out.push_str(&format!("- Lane: {}\n", code_span(&short(l))));
     }
     if let Some(c) = opt(&input.cwe) {
-        match cwe_id(c) {
-            Some(id) => {
-                let n = id.trim_start_matches("CWE-");
-                out.push_str(&format!(
-                    "- Weakness: [{id}](https://cwe.mitre.org/data/definitions/{n}.html)\n"
-                ));
-            }
-            None => out.push_str(&format!("- Weakness: {}\n", code_span(&short(c)))),
+        let mut nums = Vec::new();
+        crate::ingest::sarif::collect_cwes(c, &mut nums);
+        if nums.is_empty() {
+            out.push_str(&format!("- Weakness: {}\n", code_span(&short(c))));
+        }
+        for n in nums {
+            out.push_str(&format!(
+                "- Weakness: [CWE-{n}](https://cwe.mitre.org/data/definitions/{n}.html)\n"
+            ));
         }
     }
     if let Some(c) = opt(&input.cve) {
-        match cve_id(c) {
-            Some(id) => out.push_str(&format!(
+        let mut ids = Vec::new();
+        crate::ingest::sarif::collect_cves(c, &mut ids);
+        if ids.is_empty() {
+            out.push_str(&format!("- Vulnerability: {}\n", code_span(&short(c))));
+        }
+        for id in ids {
+            out.push_str(&format!(
                 "- Vulnerability: [{id}](https://nvd.nist.gov/vuln/detail/{id})\n"
-            )),
-            None => out.push_str(&format!("- Vulnerability: {}\n", code_span(&short(c)))),
+            ));
         }
     }
     if let Some(h) = opt(&input.help_uri) {

@@ -3,6 +3,7 @@
 
 pub mod cli_env;
 pub mod git;
+pub mod github;
 pub mod script;
 
 use std::collections::BTreeMap;

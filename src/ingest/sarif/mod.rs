@@ -34,6 +34,9 @@ use raw::{
 use spill::{Spill, SpillLimits};
 use std::collections::HashMap;
 use std::io::Read;
+/// One way to read CWE and CVE ids from text, shared with the tracker connectors.
+pub(crate) use text::{collect_cves, collect_cwes};
+pub(crate) use tool::cwe_text;
 
 /// The only SARIF version read.
 pub const SUPPORTED_VERSION: &str = "2.1.0";

@@ -5,7 +5,7 @@ pub(super) const TITLE_MAX_CHARS: usize = 200;
 
 /// Appends every CWE number in `text` not yet in `out`. Accepts "CWE-89", "cwe-079",
 /// "external/cwe/cwe-79", "CWE-89: SQL Injection", "CWE_89", "CWE 89".
-pub(super) fn collect_cwes(text: &str, out: &mut Vec<u32>) {
+pub(crate) fn collect_cwes(text: &str, out: &mut Vec<u32>) {
     let b = text.as_bytes();
     let mut i = 0;
     while i + 3 <= b.len() {
@@ -35,7 +35,7 @@ pub(super) fn collect_cwes(text: &str, out: &mut Vec<u32>) {
 
 /// Appends every CVE id ("CVE-YYYY-NNNN", four or more digits at the end) in `text`,
 /// upper-cased, not yet in `out`.
-pub(super) fn collect_cves(text: &str, out: &mut Vec<String>) {
+pub(crate) fn collect_cves(text: &str, out: &mut Vec<String>) {
     let b = text.as_bytes();
     // This runs over every message: jump from '-' to '-' (memchr) rather than byte by byte.
     for (dash, _) in text.match_indices('-') {

@@ -96,7 +96,7 @@ fn component(raw: RawComponent) -> Component {
 }
 
 /// "CWE-79,CWE-89", first occurrence order, no repeats.
-pub(super) fn cwe_text(nums: &[u32]) -> Option<String> {
+pub(crate) fn cwe_text(nums: &[u32]) -> Option<String> {
     let mut out = String::new();
     for (i, n) in nums.iter().enumerate() {
         if nums[..i].contains(n) {

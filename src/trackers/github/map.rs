@@ -71,14 +71,14 @@ fn at(tracker: &str, repo: &str, kind: RemoteKind, number: i64) -> RemoteRef {
     }
 }
 
-/// "CWE-79" from "CWE-79", "cwe-079" or a CodeQL tag "external/cwe/cwe-079".
-pub fn cwe_id(raw: &str) -> Option<String> {
-    let t = raw.trim();
-    let bare = match t.get(..13) {
-        Some(p) if p.eq_ignore_ascii_case("external/cwe/") => &t[13..],
-        _ => t,
-    };
-    packet::cwe_id(bare)
+/// "CWE-79,CWE-89" from tags such as CodeQL's "external/cwe/cwe-079" or advisory ids
+/// "CWE-79", written as SARIF import writes them.
+pub fn cwes<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut nums = Vec::new();
+    for t in texts {
+        crate::ingest::sarif::collect_cwes(t, &mut nums);
+    }
+    crate::ingest::sarif::cwe_text(&nums)
 }
 
 fn level_severity(level: Option<&str>) -> Option<Severity> {
@@ -157,12 +157,7 @@ pub fn code_scanning(
             )));
         }
     };
-    let cwe = a
-        .rule
-        .tags
-        .iter()
-        .filter_map(serde_json::Value::as_str)
-        .find_map(cwe_id);
+    let cwe = cwes(a.rule.tags.iter().filter_map(serde_json::Value::as_str));
     let instance = a.most_recent_instance.unwrap_or_default();
     let location = instance.location.unwrap_or_default();
     let rule = text(a.rule.id.clone().or_else(|| a.rule.name.clone()));
@@ -251,11 +246,7 @@ pub fn dependabot(tracker: &str, repo: &str, a: DependabotAlert) -> Result<Remot
     };
     let adv = a.security_advisory;
     let ghsa = text(adv.ghsa_id);
-    let cwe = adv
-        .cwes
-        .iter()
-        .filter_map(|c| c.cwe_id.as_deref())
-        .find_map(cwe_id);
+    let cwe = cwes(adv.cwes.iter().filter_map(|c| c.cwe_id.as_deref()));
     // GitHub's advisory page first: it names the ecosystem-specific fix; then any reference.
     let refs: Vec<String> = adv
         .references

@@ -276,24 +276,14 @@ fn hostile_or_broken_alerts_are_skipped_not_fatal() {
 }
 
 #[test]
-fn cwe_ids_normalize() {
+fn cwe_tags_read_as_sarif_import_writes_them() {
     assert_eq!(
-        map::cwe_id("external/cwe/cwe-079").as_deref(),
-        Some("CWE-79")
+        map::cwes(["security", "external/cwe/cwe-079", "External/CWE/CWE-1333"]).as_deref(),
+        Some("CWE-79,CWE-1333")
     );
-    assert_eq!(
-        map::cwe_id("External/CWE/CWE-1333").as_deref(),
-        Some("CWE-1333")
-    );
-    assert_eq!(map::cwe_id("CWE-79").as_deref(), Some("CWE-79"));
-    for bad in [
-        "security",
-        "external/cwe/cwe-",
-        "cwe-7x",
-        "external/cwe/é",
-        "",
-    ] {
-        assert_eq!(map::cwe_id(bad), None, "{bad}");
+    assert_eq!(map::cwes(["CWE-79", "cwe-079"]).as_deref(), Some("CWE-79"));
+    for bad in ["security", "external/cwe/cwe-", "external/cwe/é", ""] {
+        assert_eq!(map::cwes([bad]), None, "{bad}");
     }
 }
 
