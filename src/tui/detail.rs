@@ -53,6 +53,19 @@ impl Out<'_> {
         self.lines.push(line);
     }
 
+    /// `text` wrapped to the pane, continuation lines indented under the first.
+    fn wrapped(&mut self, text: String, style: Style) {
+        let width = self.width.max(8);
+        for (i, chunk) in text::wrap(&text, width).into_iter().enumerate() {
+            let chunk = if i == 0 {
+                chunk
+            } else {
+                format!("      {chunk}")
+            };
+            self.push(Line::styled(chunk, style));
+        }
+    }
+
     /// "Label      value", the value wrapped under itself; skipped when there is no value.
     fn field(&mut self, label: &str, value: Option<&str>, style: Style) {
         let Some(value) = value.filter(|v| !v.is_empty()) else {
@@ -253,17 +266,6 @@ fn link_lines(out: &mut Out<'_>, f: &Finding, links: &[Link]) {
         format!("Tracker links ({})", links.len()),
         state.theme.header,
     ));
-    let width = out.width.max(8);
-    let wrapped = |out: &mut Out<'_>, text: String, style: Style| {
-        for (i, chunk) in text::wrap(&text, width).into_iter().enumerate() {
-            let chunk = if i == 0 {
-                chunk
-            } else {
-                format!("      {chunk}")
-            };
-            out.push(Line::styled(chunk, style));
-        }
-    };
     for l in links {
         let mut head = format!(
             "  {}  {}",
@@ -274,7 +276,7 @@ fn link_lines(out: &mut Out<'_>, f: &Finding, links: &[Link]) {
             head.push_str(&format!(" ({})", sanitize::line(reason)));
         }
         head.push_str(&format!("  synced {}", when(state, &l.synced_at)));
-        wrapped(out, head, Style::new());
+        out.wrapped(head, Style::new());
         let mut people = Vec::new();
         if !l.assignees.is_empty() {
             let who: Vec<String> = l
@@ -293,10 +295,10 @@ fn link_lines(out: &mut Out<'_>, f: &Finding, links: &[Link]) {
             people.push(format!("labels {}", labels.join(", ")));
         }
         if !people.is_empty() {
-            wrapped(out, format!("    {}", people.join("; ")), Style::new());
+            out.wrapped(format!("    {}", people.join("; ")), Style::new());
         }
         if let Some(url) = l.url.as_deref() {
-            wrapped(out, format!("    {}", sanitize::line(url)), state.theme.key);
+            out.wrapped(format!("    {}", sanitize::line(url)), state.theme.key);
         }
     }
 }
@@ -365,17 +367,6 @@ fn decision_lines(out: &mut Out<'_>, decisions: &[DecisionRow]) {
         format!("Decisions ({})", decisions.len()),
         state.theme.header,
     ));
-    let width = out.width.max(8);
-    let wrapped = |out: &mut Out<'_>, text: String, style: Style| {
-        for (i, chunk) in text::wrap(&text, width).into_iter().enumerate() {
-            let chunk = if i == 0 {
-                chunk
-            } else {
-                format!("      {chunk}")
-            };
-            out.push(Line::styled(chunk, style));
-        }
-    };
     for d in decisions {
         let mut head = format!(
             "  {}  {}  {}  [{}]",
@@ -392,9 +383,8 @@ fn decision_lines(out: &mut Out<'_>, decisions: &[DecisionRow]) {
         } else {
             Style::new()
         };
-        wrapped(out, head, style);
-        wrapped(
-            out,
+        out.wrapped(head, style);
+        out.wrapped(
             format!("    why: {}", sanitize::line(&d.reason)),
             Style::new(),
         );
@@ -409,7 +399,7 @@ fn decision_lines(out: &mut Out<'_>, decisions: &[DecisionRow]) {
             terms.push(format!("to: {}", sanitize::line(t)));
         }
         if !terms.is_empty() {
-            wrapped(out, format!("    {}", terms.join("; ")), Style::new());
+            out.wrapped(format!("    {}", terms.join("; ")), Style::new());
         }
         if let Some(who) = &d.reviewer {
             let at = d
@@ -421,7 +411,7 @@ fn decision_lines(out: &mut Out<'_>, decisions: &[DecisionRow]) {
             if let Some(r) = d.review_reason.as_deref().filter(|r| !r.is_empty()) {
                 line.push_str(&format!(": {}", sanitize::line(r)));
             }
-            wrapped(out, line, Style::new());
+            out.wrapped(line, Style::new());
         }
     }
 }
