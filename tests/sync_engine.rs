@@ -179,7 +179,23 @@ impl Tracker for Scripted {
             return Err(e);
         }
         s.applied.push((target.clone(), op.clone()));
-        Ok(None)
+        // Alerts answer with their new state, as GitHub does.
+        let Some(a) = s.alerts.iter_mut().find(|a| a.at == *target) else {
+            return Ok(None);
+        };
+        match op {
+            Operation::Dismiss { status, .. } => {
+                a.state = RemoteState::Dismissed {
+                    reason: Some("won't fix".into()),
+                    comment: None,
+                    by: Some("lastmile-bot".into()),
+                    status: *status,
+                }
+            }
+            Operation::Reopen => a.state = RemoteState::Open,
+            _ => return Ok(None),
+        }
+        Ok(Some(a.clone()))
     }
     async fn find_ticket(
         &self,
@@ -870,4 +886,45 @@ fn an_alert_pulled_before_its_scan_was_imported_is_merged_into_the_imported_find
     // Nothing more to merge the next time.
     let s = run(&mut f, &t, BOTH);
     assert_eq!(s.pulled.linked, 0);
+}
+
+#[test]
+fn an_expired_acceptance_reopens_the_alert_it_dismissed() {
+    let mut f = fixture();
+    f.scan("a1 10\n");
+    let t = scripted(vec![alert(
+        1,
+        "rule-a",
+        10,
+        "2026-01-01T10:00:00Z",
+        RemoteState::Open,
+    )]);
+    run(&mut f, &t, BOTH);
+    let id = f.id_of("a1");
+    let req = DecisionRequest {
+        kind: DecisionKind::AcceptRisk,
+        reason: "behind the VPN until the rewrite".into(),
+        until: Some(chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap()),
+        control: Some("VPN only".into()),
+        target: None,
+    };
+    let policy = f.policy.clone();
+    f.store
+        .decide(&[id], &req, "alice", &policy, &f.clock)
+        .unwrap();
+    // The high lane wants a second person for accepted risk: nothing reaches GitHub before.
+    assert!(f.store.outbox(OutboxFilter::Open).unwrap().is_empty());
+    f.store
+        .review(&[id], None, None, "bob", &policy, &f.clock)
+        .unwrap();
+    run(&mut f, &t, BOTH);
+    assert_eq!(f.store.links(id).unwrap()[0].state, "dismissed");
+    f.clock.set(at("2026-01-11T00:00:00Z"));
+    let report = f.store.tick(&policy, "lastmile", &f.clock).unwrap();
+    assert_eq!(report.expired.len(), 1);
+    let s = run(&mut f, &t, BOTH);
+    assert_eq!(s.pushed, 1, "{s:?}");
+    let applied = t.state.lock().unwrap().applied.clone();
+    assert_eq!(applied.last().unwrap().1, Operation::Reopen);
+    assert_eq!(f.store.links(id).unwrap()[0].state, "open");
 }

@@ -282,7 +282,8 @@ pub(crate) fn on_decision(
     for link in &links {
         let state = link.state.as_str();
         if link.at.kind.is_alert() {
-            if dismissing {
+            // A fixed alert is closed by the tracker's analysis: nothing to dismiss.
+            if dismissing && state != "fixed" {
                 to_link(
                     conn,
                     origin,
@@ -314,6 +315,27 @@ pub(crate) fn on_decision(
             to_link(conn, origin, link, comment)?;
         } else if matches!(change.kind, DecisionKind::Escalate | DecisionKind::Confirm) {
             to_link(conn, origin, link, comment)?;
+        }
+    }
+    Ok(())
+}
+
+/// An acceptance or deferral ran out and the finding is open again: what it had closed on
+/// the trackers opens again too.
+pub(crate) fn on_expired(
+    conn: &Connection,
+    origin: &Origin<'_>,
+    reason: &str,
+) -> Result<(), StoreError> {
+    for link in links_of(conn, origin.finding_id)? {
+        if link.at.kind.is_alert() {
+            if link.state == "dismissed" {
+                to_link(conn, origin, &link, Operation::Reopen)?;
+            }
+        } else if link.state != "open" {
+            to_link(conn, origin, &link, Operation::Reopen)?;
+            let body = format!("Reopened by lastmile: {reason}.");
+            to_link(conn, origin, &link, Operation::Comment { body })?;
         }
     }
     Ok(())

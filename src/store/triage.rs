@@ -326,7 +326,7 @@ impl Store {
             let reason = format!("{what} ended on {until}");
             let payload =
                 serde_json::json!({ "from": from, "to": Status::Open, "until": until }).to_string();
-            events.append(
+            let event_id = events.append(
                 &txn,
                 &NewEvent {
                     finding_id: Some(id),
@@ -337,6 +337,12 @@ impl Store {
                     payload: &payload,
                 },
             )?;
+            let origin = super::outbox::Origin {
+                finding_id: id,
+                event_id,
+                at: &at,
+            };
+            super::outbox::on_expired(&txn, &origin, &reason)?;
             expired.push((id, from));
         }
         counters.apply(&txn)?;
