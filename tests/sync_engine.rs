@@ -928,3 +928,63 @@ fn an_expired_acceptance_reopens_the_alert_it_dismissed() {
     assert_eq!(applied.last().unwrap().1, Operation::Reopen);
     assert_eq!(f.store.links(id).unwrap()[0].state, "open");
 }
+
+#[test]
+fn labels_reach_the_ticket_through_add_and_remove_and_need_a_ticket() {
+    let mut f = fixture();
+    f.scan("a1 10\nb2 20\n");
+    let (a, b) = (f.id_of("a1"), f.id_of("b2"));
+    f.store
+        .raw_connection()
+        .execute("UPDATE findings SET fp_key = 0 WHERE id = ?1", [a])
+        .unwrap();
+    let t = scripted(vec![]);
+    t.state.lock().unwrap().issues = vec![issue_of(
+        7,
+        "lastmile:0000000000000000",
+        "2026-01-01T00:00:00Z",
+        &[],
+    )];
+    run(&mut f, &t, BOTH);
+    let err = f
+        .store
+        .label(&[b], &["p1".into()], &[], "alice", &f.clock)
+        .unwrap_err();
+    assert!(err.to_string().contains("no ticket"), "{err}");
+    assert!(
+        f.store
+            .label(&[a], &["a,b".into()], &[], "alice", &f.clock)
+            .is_err()
+    );
+    let n = f
+        .store
+        .label(
+            &[a],
+            &["p1".into(), "sprint-9".into()],
+            &["triage".into()],
+            "alice",
+            &f.clock,
+        )
+        .unwrap();
+    assert_eq!(n, 2);
+    run(&mut f, &t, BOTH);
+    let ops: Vec<_> = t
+        .state
+        .lock()
+        .unwrap()
+        .applied
+        .iter()
+        .map(|(_, o)| o.clone())
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            Operation::AddLabels {
+                labels: vec!["p1".into(), "sprint-9".into()]
+            },
+            Operation::RemoveLabel {
+                label: "triage".into()
+            },
+        ]
+    );
+}

@@ -87,6 +87,8 @@ pub enum Command {
     Ticket(outbox::TicketArgs),
     /// Comment on findings: kept in the audit trail and posted on their tickets.
     Comment(outbox::CommentArgs),
+    /// Add or remove labels on findings' tickets (through the add/remove endpoints).
+    Label(outbox::LabelArgs),
     /// Keep a tracker token in the OS keyring, read from standard input.
     Auth(outbox::AuthArgs),
 }
@@ -192,6 +194,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Outbox(_) => "outbox",
         Command::Ticket(_) => "ticket",
         Command::Comment(_) => "comment",
+        Command::Label(_) => "label",
         Command::Auth(_) => "auth",
     }
 }
@@ -299,6 +302,7 @@ fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Outbox(args)) => outbox::outbox(&ctx, args),
         Some(Command::Ticket(args)) => outbox::ticket(&ctx, args),
         Some(Command::Comment(args)) => outbox::comment(&ctx, args),
+        Some(Command::Label(args)) => outbox::label(&ctx, args),
         Some(Command::Auth(args)) => outbox::auth(&ctx, args),
     }
 }

@@ -214,6 +214,28 @@ pub fn comment(ctx: &Context, args: CommentArgs) -> color_eyre::Result<ExitCode>
 }
 
 #[derive(Debug, clap::Args)]
+pub struct LabelArgs {
+    /// Findings whose tickets to label.
+    #[arg(required = true)]
+    pub ids: Vec<i64>,
+    /// Labels to add (repeat the flag for several).
+    #[arg(long)]
+    pub add: Vec<String>,
+    /// Labels to remove.
+    #[arg(long)]
+    pub remove: Vec<String>,
+}
+
+pub fn label(ctx: &Context, args: LabelArgs) -> color_eyre::Result<ExitCode> {
+    let config = ctx.config()?;
+    let actor = ctx.actor(&config);
+    let mut store = ctx.open_store()?;
+    let queued = store.label(&args.ids, &args.add, &args.remove, &actor, &SystemClock)?;
+    println!("{queued} label change(s) queued for the next sync");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
 pub struct AuthArgs {
     /// The tracker: github.
     pub tracker: String,

@@ -584,6 +584,82 @@ impl Store {
         Ok(queued)
     }
 
+    /// Adds and removes labels on the findings' tickets (one event per finding, the rows with
+    /// it). Returns how many outbox rows it queued.
+    pub fn label(
+        &mut self,
+        ids: &[i64],
+        add: &[String],
+        remove: &[String],
+        actor: &str,
+        clock: &dyn Clock,
+    ) -> Result<usize, StoreError> {
+        let bad = add
+            .iter()
+            .chain(remove)
+            .find(|l| l.trim().is_empty() || l.contains(','));
+        if let Some(l) = bad {
+            return Err(StoreError::Invalid(format!(
+                "label {l:?}: labels are non-empty and have no commas"
+            )));
+        }
+        if add.is_empty() && remove.is_empty() {
+            return Err(StoreError::Invalid(
+                "say which labels to --add or --remove".into(),
+            ));
+        }
+        let at = stamp(clock.now());
+        let txn = self.conn.transaction()?;
+        let mut events = EventWriter::new(&txn)?;
+        let mut queued = 0;
+        for &id in ids {
+            let links: Vec<Link> = links_of(&txn, id)?
+                .into_iter()
+                .filter(|l| l.at.kind == RemoteKind::Issue)
+                .collect();
+            if links.is_empty() {
+                return Err(StoreError::Invalid(format!(
+                    "finding {id} has no ticket to label (`lastmile ticket {id}` opens one)"
+                )));
+            }
+            let payload = serde_json::json!({ "add": add, "remove": remove }).to_string();
+            let event_id = events.append(
+                &txn,
+                &NewEvent {
+                    finding_id: Some(id),
+                    at: &at,
+                    actor,
+                    kind: "labels",
+                    reason: None,
+                    payload: &payload,
+                },
+            )?;
+            let origin = Origin {
+                finding_id: id,
+                event_id,
+                at: &at,
+            };
+            for link in &links {
+                if !add.is_empty() {
+                    let op = Operation::AddLabels {
+                        labels: add.to_vec(),
+                    };
+                    to_link(&txn, &origin, link, op)?;
+                    queued += 1;
+                }
+                for label in remove {
+                    let op = Operation::RemoveLabel {
+                        label: label.clone(),
+                    };
+                    to_link(&txn, &origin, link, op)?;
+                    queued += 1;
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(queued)
+    }
+
     /// A row reached the tracker: mark it done and, when the tracker said how the object looks
     /// now, store that as the link's synced state, all in one transaction.
     pub fn outbox_done(
