@@ -276,15 +276,12 @@ impl Config {
         }
         if let Some(gh) = &self.trackers.github {
             let api = &gh.get_ref().api;
+            // check_transport names the URL itself; a parse error does not.
             if let Err(e) = reqwest::Url::parse(api)
-                .map_err(|e| e.to_string())
-                .and_then(|u| crate::trackers::http::check_transport(&u).map_err(|e| e.to_string()))
+                .map_err(|e| format!("{api}: {e}"))
+                .and_then(|u| crate::trackers::http::check_transport(&u))
             {
-                at(
-                    gh.span(),
-                    "trackers.github.api".into(),
-                    format!("{api}: {e}"),
-                );
+                at(gh.span(), "trackers.github.api".into(), e);
             }
         }
         for (i, r) in self.repos.iter().enumerate() {
