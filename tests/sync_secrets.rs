@@ -75,11 +75,14 @@ fn the_token_is_in_no_file_log_or_output_of_a_sync() {
         )
         .unwrap();
         if round == 1 {
+            // An open alert's finding: a fixed alert is never sent a dismissal.
+            let open = env.findings("status:open");
+            let id = open[0]["id"].to_string();
             let out = env.run(&[
                 "--config",
                 config.to_str().unwrap(),
                 "triage",
-                "1",
+                &id,
                 "--decide",
                 "false-positive",
                 "--reason",

@@ -4,7 +4,8 @@
 
 use super::counters::CounterDeltas;
 use super::events::{EventWriter, NewEvent};
-use super::outbox::{DecisionChange, Origin, on_decision};
+use super::notify::{DecisionChange, on_decision};
+use super::outbox::Origin;
 use super::triage::{Scope, reassess};
 use super::{Store, StoreError};
 use crate::clock::{Clock, stamp};

@@ -3,7 +3,8 @@
 //! left (then the assignment is void and rerouting is the point).
 
 use super::events::{EventWriter, NewEvent};
-use super::outbox::{Origin, on_assign};
+use super::notify::on_assign;
+use super::outbox::Origin;
 use super::triage::{Scope, reassess};
 use super::{Store, StoreError};
 use crate::clock::{Clock, stamp};

@@ -342,7 +342,7 @@ impl Store {
                 event_id,
                 at: &at,
             };
-            super::outbox::on_expired(&txn, &origin, &reason)?;
+            super::notify::on_expired(&txn, &origin, &reason)?;
             expired.push((id, from));
         }
         counters.apply(&txn)?;
