@@ -379,3 +379,21 @@ fn a_crash_between_the_ticket_post_and_the_commit_never_yields_a_second_ticket()
     assert_eq!(links[0].at.number, 57);
     assert!(h.f.store.outbox(OutboxFilter::Open).unwrap().is_empty());
 }
+
+#[test]
+fn a_renamed_repository_is_reported_and_its_numeric_id_stored_on_every_link() {
+    let mut h = harness();
+    let (s, _) = h.pull(vec![
+        status(200, &[], r#"{"id":7,"full_name":"o/r-renamed"}"#),
+        alerts_page(),
+    ]);
+    assert!(s.errors.is_empty(), "{s:?}");
+    assert!(
+        s.warnings[0].contains("renamed or moved to o/r-renamed"),
+        "{s:?}"
+    );
+    assert_eq!(
+        h.count("SELECT COUNT(*) FROM tracker_links WHERE repo_id = 7"),
+        14
+    );
+}

@@ -178,7 +178,7 @@ fn print_summary(s: &Summary, dry_run: bool) {
             until.format("%Y-%m-%d %H:%M")
         );
     }
-    for e in &s.errors {
+    for e in s.errors.iter().chain(&s.warnings) {
         println!("  {}", crate::sanitize::line(e));
     }
     if s.failed > 0 {

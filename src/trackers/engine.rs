@@ -65,6 +65,8 @@ pub struct Summary {
     pub rate_limited_until: Option<DateTime<Utc>>,
     /// Endpoints or rows that could not be done, one line each.
     pub errors: Vec<String>,
+    /// Worth a look but nothing failed (a repository that was renamed).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,7 +104,7 @@ pub async fn sync<T: Tracker>(
                     Ok(Some((id, now))) => {
                         if !now.eq_ignore_ascii_case(&ep.repo) {
                             // Redirects keep working, but config should say the new name.
-                            summary.errors.push(format!(
+                            summary.warnings.push(format!(
                                 "{} was renamed or moved to {now}: update `github` in config",
                                 ep.repo
                             ));
