@@ -2,6 +2,7 @@
 //! plus real scanner reports, all imported through the real importer.
 
 pub mod generator;
+pub mod github;
 mod repo;
 
 use crate::clock::{FixedClock, stamp};
