@@ -236,18 +236,28 @@ fn serve(stream: TcpStream, shared: &Shared) {
     let Ok(mut out) = stream.try_clone() else {
         return;
     };
-    let reply = match read_request(&mut BufReader::new(stream)) {
+    let mut input = BufReader::new(stream);
+    match read_request(&mut input) {
         Ok(req) => {
             let latency = *lock(&shared.latency);
             if !latency.is_zero() {
                 std::thread::sleep(latency);
             }
             let now = lock(&shared.clock).now();
-            lock(&shared.world).handle(&req, &shared.base, now)
+            let reply = lock(&shared.world).handle(&req, &shared.base, now);
+            let _ = write_reply(&mut out, &reply);
         }
-        Err(reply) => reply,
-    };
-    let _ = write_reply(&mut out, &reply);
+        Err(reply) => {
+            let _ = write_reply(&mut out, &reply);
+            // Closing with unread input makes the kernel reset the connection, and the client
+            // may lose the answer with it: read what is left first, for a while.
+            let _ = out.shutdown(std::net::Shutdown::Write);
+            let _ = input
+                .get_ref()
+                .set_read_timeout(Some(Duration::from_secs(1)));
+            let _ = std::io::copy(&mut input.take(MAX_BODY as u64), &mut std::io::sink());
+        }
+    }
 }
 
 /// Reads one request; an answer to send instead when it cannot be read.
