@@ -150,14 +150,19 @@ impl Context {
 /// The console's background sync: the same entry point as `lastmile sync`, on the console's
 /// sync thread with its own connection. `None` when no tracker is configured.
 fn sync_runner(ctx: &Context, config: &Config) -> Option<crate::tui::SyncRunner> {
+    sync_runner_for(&ctx.paths.db, &ctx.paths.config, config)
+}
+
+/// The console's sync for the database at `db` (the demo's is not the user's).
+fn sync_runner_for(
+    db: &std::path::Path,
+    config_path: &std::path::Path,
+    config: &Config,
+) -> Option<crate::tui::SyncRunner> {
     if !crate::trackers::setup::configured(config) {
         return None;
     }
-    let (db, config_path, config) = (
-        ctx.paths.db.clone(),
-        ctx.paths.config.clone(),
-        config.clone(),
-    );
+    let (db, config_path, config) = (db.to_path_buf(), config_path.to_path_buf(), config.clone());
     Some(std::sync::Arc::new(move |plan, progress| {
         crate::trackers::setup::run_blocking(
             &db,

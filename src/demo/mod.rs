@@ -1,8 +1,11 @@
 //! The built-in demo: a backlog with months of weekly rescans across several repos and tools,
-//! plus real scanner reports, all imported through the real importer.
+//! plus real scanner reports, all imported through the real importer; and a stand-in for GitHub
+//! on loopback that the demo syncs with through the real connector.
 
 pub mod generator;
+pub mod github;
 mod repo;
+pub mod sync;
 
 use crate::clock::{FixedClock, stamp};
 use crate::config::Config;
@@ -17,6 +20,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Which tools scan which repo in the demo.
 const SCOPES: &[(&str, &ToolProfile, usize)] = &[
@@ -76,6 +80,8 @@ pub struct DemoSummary {
     pub findings: u64,
     /// What routing did, and whether the demo clone could be built.
     pub routing: String,
+    /// What the syncs with the GitHub stand-in left: links, outbox rows, conflicts.
+    pub github: String,
 }
 
 fn import_bytes(
@@ -104,9 +110,21 @@ fn import_bytes(
 
 /// Builds the demo database at `db` (which must not exist yet), as of `now`.
 pub fn build(db: &Path, now: DateTime<Utc>, seed: u64) -> Result<DemoSummary, StoreError> {
+    build_live(db, now, seed).map(|(summary, _)| summary)
+}
+
+/// Builds the demo database and hands back the GitHub stand-in it synced with, still serving
+/// (its times now run on from `now`), so the console can go on syncing with it. `None` when it
+/// could not start (no loopback): the demo is built without tracker links then.
+pub fn build_live(
+    db: &Path,
+    now: DateTime<Utc>,
+    seed: u64,
+) -> Result<(DemoSummary, Option<github::Replay>), StoreError> {
     let mut store = Store::open(db)?;
     let policy = Policy::from_config(&config()?).map_err(StoreError::Invalid)?;
-    let clock = FixedClock::new(now);
+    // Shared with the GitHub stand-in, so both sides of a sync tell the same time.
+    let clock = Arc::new(FixedClock::new(now));
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut summary = DemoSummary::default();
     let mut populations: Vec<Vec<Issue>> = SCOPES.iter().map(|_| Vec::new()).collect();
@@ -159,23 +177,56 @@ pub fn build(db: &Path, now: DateTime<Utc>, seed: u64) -> Result<DemoSummary, St
         "assets/demo/kev-excerpt.json",
         "alice",
         &policy,
-        &clock,
+        clock.as_ref(),
     )?;
     decide(&mut store, &policy, &clock, now, &mut rng)?;
     let base = db.parent().unwrap_or(Path::new("."));
     summary.routing = route(&mut store, base, &policy, &clock, now)?;
+    let live = |api: &str| config_with(base, Some(api));
+    let (note, replay) = sync::record(&mut store, live, &policy, &clock, now)?;
+    summary.github = note;
+    if let Some(r) = &replay {
+        r.set_clock(Arc::new(github::RunningFrom::new(now)));
+    }
     clock.set(now);
-    store.tick(&policy, "lastmile", &clock)?;
+    store.tick(&policy, "lastmile", clock.as_ref())?;
     summary.findings = store.counts()?.total;
-    Ok(summary)
+    Ok((summary, replay))
 }
 
 /// The demo config with its clone paths (relative in the file) resolved against `base`, the
 /// folder the demo database and config live in.
 pub fn config_in(base: &Path) -> Result<Config, StoreError> {
-    let mut c = config()?;
+    config_with(base, None)
+}
+
+/// The demo config as `config_in`, syncing with the GitHub stand-in at `github_api` if given.
+pub fn config_with(base: &Path, github_api: Option<&str>) -> Result<Config, StoreError> {
+    let mut c = Config::parse(&config_text(github_api), "assets/demo/config.toml")
+        .map_err(|e| StoreError::Invalid(format!("demo config: {e}")))?;
     c.resolve_paths(base);
     Ok(c)
+}
+
+/// The demo config as written beside the demo database: the shipped file, and with
+/// `github_api` the `[trackers.github]` table that points at the demo's GitHub stand-in.
+pub fn config_text(github_api: Option<&str>) -> String {
+    match github_api {
+        None => CONFIG.to_string(),
+        Some(api) => format!(
+            "{CONFIG}
+# The demo's stand-in for GitHub (src/demo/github): it answers only while `lastmile demo`
+# keeps its console open. It needs no token and reads none (GITHUB_TOKEN, if set, is still sent).
+[trackers.github]
+api = {}
+",
+            toml_string(api)
+        ),
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
 }
 
 /// Builds payments-api's clone and routes the backlog through it: a few findings were given

@@ -88,7 +88,7 @@ pub fn run_blocking(
 }
 
 /// The ticket for an outbox row: the finding as it is now, as a defect packet.
-fn ticket_for(store: &Store, row: &OutboxRow) -> Result<NewTicket, String> {
+pub(crate) fn ticket_for(store: &Store, row: &OutboxRow) -> Result<NewTicket, String> {
     let Intent::Ticket { create_ticket } = &row.intent else {
         return Err(format!("outbox row {} is not a ticket", row.id));
     };
