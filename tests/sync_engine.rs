@@ -988,3 +988,25 @@ fn labels_reach_the_ticket_through_add_and_remove_and_need_a_ticket() {
         ]
     );
 }
+
+#[test]
+fn an_alert_links_to_the_active_finding_of_its_location_not_an_older_fixed_one() {
+    let mut f = fixture();
+    f.scan("a1 10\n");
+    f.clock.set(at("2026-01-02T00:00:00Z"));
+    // a1 fixed; a2 (same rule, same line) is the problem now.
+    f.scan("a2 10\n");
+    assert_eq!(f.status_of("a1"), Status::Fixed);
+    let t = scripted(vec![alert(
+        1,
+        "rule-a",
+        10,
+        "2026-01-02T10:00:00Z",
+        RemoteState::Open,
+    )]);
+    let s = run(&mut f, &t, BOTH);
+    assert_eq!(s.pulled.linked, 1);
+    assert_eq!(f.store.links(f.id_of("a2")).unwrap().len(), 1);
+    assert!(f.store.links(f.id_of("a1")).unwrap().is_empty());
+    assert_eq!(f.status_of("a1"), Status::Fixed, "the old one stays fixed");
+}

@@ -397,3 +397,25 @@ fn a_renamed_repository_is_reported_and_its_numeric_id_stored_on_every_link() {
         14
     );
 }
+
+#[test]
+fn a_304_records_the_sync_time_and_keeps_the_watermark() {
+    let mut h = harness();
+    h.pull(vec![
+        repo(),
+        status(
+            200,
+            &[r#"ETag: W/"v1""#],
+            &Value::Array(recorded_alerts()).to_string(),
+        ),
+    ]);
+    let first = h.f.store.sync_mark(KEY).unwrap();
+    assert_eq!(first.etag.as_deref(), Some(r#"W/"v1""#));
+    h.f.clock.set(at("2026-01-05T00:00:00Z"));
+    let (s, server) = h.pull(vec![repo(), status(304, &[], "")]);
+    assert!(s.errors.is_empty(), "{s:?}");
+    assert!(server.requests()[1].contains("if-none-match: W/\"v1\""));
+    let after = h.f.store.sync_mark(KEY).unwrap();
+    assert_eq!(after.synced_at.as_deref(), Some("2026-01-05T00:00:00Z"));
+    assert_eq!((after.watermark, after.etag), (first.watermark, first.etag));
+}

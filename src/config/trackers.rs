@@ -26,6 +26,10 @@ pub struct Github {
     pub ticket_labels: Vec<String>,
     /// Run to print a token when GITHUB_TOKEN / GH_TOKEN are not set: `gh auth token`.
     pub token_command: Option<String>,
+    /// Never read or send a token (public repositories, or a local stand-in such as the
+    /// demo's).
+    #[serde(default)]
+    pub anonymous: bool,
     /// Pull code scanning and Dependabot alerts (needs the security_events scope).
     #[serde(default = "yes")]
     pub alerts: bool,

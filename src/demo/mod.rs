@@ -219,6 +219,7 @@ pub fn config_text(github_api: Option<&str>) -> String {
 # keeps its console open. It needs no token and reads none (GITHUB_TOKEN, if set, is still sent).
 [trackers.github]
 api = {}
+anonymous = true
 ",
             toml_string(api)
         ),

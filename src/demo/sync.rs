@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::model::{DecisionKind, Finding, Severity, Status};
 use crate::store::{DecisionRequest, Outcome, SortKey, Store, StoreError};
 use crate::trackers::engine::{self, Plan, Summary};
-use crate::trackers::github::{GitHub, GithubSettings};
+use crate::trackers::github::GitHub;
 use crate::trackers::http::Client;
 use crate::trackers::setup;
 use crate::triage::policy::Policy;
@@ -443,21 +443,10 @@ fn cast(store: &Store, now: DateTime<Utc>) -> Result<Cast, StoreError> {
 /// stand-in needs none, and the demo must not send the user's anywhere) and the pause between
 /// writes (GitHub's advice against its secondary rate limit; on loopback it only slows the build).
 pub fn connector(config: &Config) -> Result<GitHub, StoreError> {
-    let conf = config
-        .trackers
-        .github
-        .as_ref()
-        .map(|g| g.get_ref())
+    let mut settings = setup::github_settings(config)
+        .map_err(|e| bad("config", e))?
         .ok_or_else(|| bad("config", "no [trackers.github]"))?;
-    let mut repos: Vec<String> = setup::github_repos(config).into_keys().collect();
-    repos.sort();
-    let settings = GithubSettings {
-        api: conf.api.clone(),
-        repos,
-        issue_labels: conf.issue_labels.clone(),
-        token: None,
-        ..GithubSettings::default()
-    };
+    settings.token = None;
     let mut http = settings.http_config();
     http.mutation_gap = std::time::Duration::ZERO;
     let client = Client::new(http).map_err(|e| bad("client", e))?;

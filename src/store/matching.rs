@@ -38,12 +38,15 @@ impl Matcher {
         if kind == RemoteKind::Issue {
             return Ok(m);
         }
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare(&format!(
+            // Several findings may be the same problem over time (a fixed one, then a new
+            // one): the active one takes the alert, else the oldest.
             "SELECT f.id, f.rule, f.path, f.start_line, f.cve FROM scopes s
-             JOIN findings f ON f.scope_id = s.id
-             WHERE s.repo = ?1 AND s.tool NOT LIKE 'github %'
-             ORDER BY f.id",
-        )?;
+                 JOIN findings f ON f.scope_id = s.id
+                 WHERE s.repo = ?1 AND s.tool NOT LIKE 'github %'
+                 ORDER BY f.status IN ({}) DESC, f.id",
+            Status::active_sql_list()
+        ))?;
         let mut rows = stmt.query([repo])?;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;

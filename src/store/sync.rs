@@ -460,6 +460,16 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// The tracker said nothing changed (304): the endpoint was synced now all the same.
+    pub fn sync_unchanged(&mut self, endpoint: &str, clock: &dyn Clock) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_state(endpoint, synced_at) VALUES (?1, ?2)
+             ON CONFLICT (endpoint) DO UPDATE SET synced_at = excluded.synced_at",
+            params![endpoint, stamp(clock.now())],
+        )?;
+        Ok(())
+    }
+
     /// Every endpoint's mark, for the sync view.
     pub fn sync_marks(&self) -> Result<Vec<(String, SyncMark)>, StoreError> {
         let mut stmt = self.conn.prepare(

@@ -218,6 +218,9 @@ async fn pull_endpoint<T: Tracker>(
         page_no += 1;
         if page.not_modified {
             not_modified = true;
+            if !plan.dry_run {
+                store.sync_unchanged(&ep.key, ctx.clock)?;
+            }
             break;
         }
         if cursor.next.is_none() {

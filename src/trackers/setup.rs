@@ -172,9 +172,9 @@ pub fn configured(config: &Config) -> bool {
     config.trackers.github.is_some() && !github_repos(config).is_empty()
 }
 
-/// `[trackers.github]` and the repos that name a GitHub repo, as a connector; `None` when
-/// GitHub is not configured.
-pub fn github(config: &Config) -> Result<Option<GitHub>, String> {
+/// What `[trackers.github]` and the repos that name a GitHub repo configure, token included
+/// (unless `anonymous`); `None` when GitHub is not configured.
+pub fn github_settings(config: &Config) -> Result<Option<GithubSettings>, String> {
     let Some(conf) = config.trackers.github.as_ref().map(|g| g.get_ref()) else {
         return Ok(None);
     };
@@ -183,12 +183,16 @@ pub fn github(config: &Config) -> Result<Option<GitHub>, String> {
     }
     let mut repos: Vec<String> = github_repos(config).into_keys().collect();
     repos.sort();
-    let token = token::resolve(
-        "github",
-        &conf.api,
-        &["GITHUB_TOKEN", "GH_TOKEN"],
-        conf.token_command.as_deref(),
-    )?;
+    let token = if conf.anonymous {
+        None
+    } else {
+        token::resolve(
+            "github",
+            &conf.api,
+            &["GITHUB_TOKEN", "GH_TOKEN"],
+            conf.token_command.as_deref(),
+        )?
+    };
     if let Some((_, source)) = &token {
         tracing::info!(%source, "GitHub token");
     }
@@ -196,13 +200,20 @@ pub fn github(config: &Config) -> Result<Option<GitHub>, String> {
     if conf.alerts {
         kinds.splice(0..0, [RemoteKind::CodeScanning, RemoteKind::Dependabot]);
     }
-    let settings = GithubSettings {
+    Ok(Some(GithubSettings {
         api: conf.api.clone(),
         repos,
         issue_labels: conf.issue_labels.clone(),
         token: token.map(|(t, _)| t),
         kinds,
         ..GithubSettings::default()
-    };
-    GitHub::new(settings).map(Some).map_err(|e| e.to_string())
+    }))
+}
+
+/// The GitHub connector `github_settings` describes.
+pub fn github(config: &Config) -> Result<Option<GitHub>, String> {
+    match github_settings(config)? {
+        Some(settings) => GitHub::new(settings).map(Some).map_err(|e| e.to_string()),
+        None => Ok(None),
+    }
 }
