@@ -2,21 +2,14 @@
 //! recorded, `U` syncs with the demo's GitHub stand-in, and `lastmile sync` from another
 //! process reaches the same stand-in while the console is open.
 
-use std::io::{Read, Write};
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod support;
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use support::pty::Term;
 
 const ROWS: u16 = 40;
 const COLS: u16 = 140;
-
-struct Term {
-    screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
 
 fn isolate(cmd: &mut std::process::Command, home: &Path) {
     cmd.env_remove("LASTMILE_CONFIG")
@@ -28,90 +21,12 @@ fn isolate(cmd: &mut std::process::Command, home: &Path) {
         .env("HOME", home);
 }
 
-impl Term {
-    fn spawn(home: &Path, args: &[&str]) -> Term {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("openpty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_lastmile"));
-        cmd.args(args);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("NO_COLOR");
-        cmd.env_remove("LASTMILE_CONFIG");
-        cmd.env_remove("GITHUB_TOKEN");
-        cmd.env_remove("GH_TOKEN");
-        cmd.env("XDG_CONFIG_HOME", home.join("config"));
-        cmd.env("XDG_DATA_HOME", home.join("data"));
-        cmd.env("XDG_CACHE_HOME", home.join("cache"));
-        cmd.env("HOME", home);
-        let child = pair.slave.spawn_command(cmd).expect("spawn lastmile");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-        let feed = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                feed.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        // Keep the master alive as long as the child runs.
-        std::mem::forget(pair.master);
-        Term {
-            screen,
-            writer,
-            child,
-        }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    fn wait_for(&self, what: &str, secs: u64) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while Instant::now() < deadline {
-            if self.contents().contains(what) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("'{what}' never appeared; the screen:\n{}", self.contents());
-    }
-
-    fn keys(&mut self, keys: &str) {
-        for b in keys.bytes() {
-            self.writer.write_all(&[b]).unwrap();
-            self.writer.flush().unwrap();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Term {
-    fn drop(&mut self) {
-        // A failed assertion must not leave the console (and its stand-in) running.
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-        }
-    }
-}
-
 #[test]
 fn the_demo_console_shows_the_recorded_sync_state_and_syncs_live() {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("demo");
     let dir_arg = dir.display().to_string();
-    let mut t = Term::spawn(home.path(), &["demo", "--dir", &dir_arg]);
+    let mut t = Term::spawn(home.path(), &["demo", "--dir", &dir_arg], ROWS, COLS);
     // The build runs first; under a loaded test run it takes a while.
     t.wait_for("row 1 of", 120);
 

@@ -4,6 +4,7 @@
 pub mod cli_env;
 pub mod git;
 pub mod github;
+pub mod pty;
 pub mod script;
 
 use std::collections::BTreeMap;
