@@ -16,7 +16,8 @@
 //! - After that, GitHub's analysis raises alerts for a few more of the findings: the console's
 //!   first sync pulls them (two pages) and links them, and pushes what waits.
 
-use super::github::world::{self, fill_issue, label_objects, set, set_path, stamp};
+use super::github::issues::{fill_issue, label_objects};
+use super::github::world::{self, set, set_path, stamp};
 use super::github::{AlertKind, Replay, Repo, World};
 use crate::clock::{Clock, FixedClock};
 use crate::config::Config;

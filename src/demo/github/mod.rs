@@ -14,6 +14,7 @@
 //! Whatever arrives, the answer is an HTTP response (404 with a JSON message for anything it
 //! does not know); nothing a client sends can stop it or the demo.
 
+pub mod issues;
 pub mod world;
 
 #[cfg(test)]
