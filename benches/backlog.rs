@@ -36,6 +36,7 @@ fn bench_db() -> PathBuf {
         actor: "bench".into(),
         backfill: false,
         policy: Default::default(),
+        probe: None,
     };
     let reader = std::fs::File::open(&sarif).unwrap();
     store

@@ -204,6 +204,7 @@ fn import(store: &mut Store, dir: &Path, files: &[String], n: usize) {
         actor: "bench".into(),
         backfill: false,
         policy: Default::default(),
+        probe: None,
     };
     store
         .import_report(

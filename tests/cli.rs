@@ -167,6 +167,45 @@ fn a_rescan_closes_what_was_fixed_and_keeps_moved_findings() {
 }
 
 #[test]
+fn a_report_that_differs_only_in_its_middle_is_imported_not_taken_for_the_last_one() {
+    use lastmile::demo::generator::{self, WriteOptions};
+    let env = Env::new();
+    let first = env.dir.path().join("first.sarif");
+    let mut bytes = Vec::new();
+    generator::write_sarif(
+        &mut bytes,
+        &generator::SEMGREP,
+        generator::synthetic(&generator::SEMGREP, 5, 2_000, 40),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    assert!(bytes.len() > 512 << 10, "big enough to have a middle");
+    std::fs::write(&first, &bytes).unwrap();
+    let v = env.import_json(&first, "app");
+    assert_eq!(sum(&v["scans"], "new"), 2_000);
+    // One letter of one message in the middle: same size, same first and last 64 KiB.
+    let from = bytes.len() / 2;
+    let at = from
+        + bytes[from..]
+            .windows(19)
+            .position(|w| w == b"\"message\":{\"text\":\"")
+            .unwrap()
+        + 19;
+    bytes[at] = if bytes[at] == b'X' { b'Y' } else { b'X' };
+    let second = env.dir.path().join("second.sarif");
+    std::fs::write(&second, &bytes).unwrap();
+    let v = env.import_json(&second, "app");
+    assert_eq!(v["outcome"], "imported", "{v}");
+    assert_eq!(
+        (sum(&v["scans"], "seen"), sum(&v["scans"], "updated")),
+        (2_000, 1),
+        "{v}"
+    );
+    // And the second file once more is recognised before it is parsed.
+    assert_eq!(env.import_json(&second, "app")["outcome"], "unchanged");
+}
+
+#[test]
 fn malformed_input_names_the_file_and_place_and_writes_nothing() {
     let env = Env::new();
     let good = support::corpus().join("sarif/real/bandit-pygoat-7afef1ab.sarif");
@@ -353,10 +392,15 @@ fn an_import_killed_half_way_leaves_the_database_as_it_was() {
         .args(["import", "--repo", "big", big.to_str().unwrap()])
         .spawn()
         .unwrap();
-    // Wait until the import has written into the WAL, then kill it mid-transaction.
-    let wal = PathBuf::from(format!("{}-wal", env.db().display()));
+    // Alone with its database, the import writes through the rollback journal (see
+    // store/import/journal.rs): wait until it has written into the database file itself, then
+    // kill it mid-transaction, leaving a hot journal for the next open to roll back.
+    let db_len = || std::fs::metadata(env.db()).map(|m| m.len()).unwrap_or(0);
+    let original = db_len();
+    let grown = original + (4 << 20);
+    let journal = PathBuf::from(format!("{}-journal", env.db().display()));
     let started = std::time::Instant::now();
-    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 4 << 20 {
+    while db_len() < grown {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the import finished before it could be killed"
@@ -369,11 +413,60 @@ fn an_import_killed_half_way_leaves_the_database_as_it_was() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
+    assert!(journal.exists(), "killed with its journal hot");
     assert_eq!(support::dump(&env.db()), before);
+    assert!(!journal.exists(), "rolled back on open");
+    assert_eq!(db_len(), original, "the file is cut back to its old end");
     assert!(
         env.ok(&["audit", "verify"])
             .starts_with("audit trail intact")
     );
+}
+
+#[test]
+fn a_command_started_during_a_large_import_says_why_it_cannot_open_the_database() {
+    use lastmile::demo::generator::{self, WriteOptions};
+    let env = Env::new();
+    env.import_json(
+        &support::corpus().join("sarif/real/bandit-pygoat-7afef1ab.sarif"),
+        "pygoat",
+    );
+    let big = env.dir.path().join("big.sarif");
+    let file = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    generator::write_sarif(
+        file,
+        &generator::SEMGREP,
+        generator::synthetic(&generator::SEMGREP, 4, 200_000, 2000),
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    let db_len = || std::fs::metadata(env.db()).map(|m| m.len()).unwrap_or(0);
+    let grown = db_len() + (4 << 20);
+    let mut import = env
+        .cmd()
+        .args(["import", "--repo", "big", big.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while db_len() < grown {
+        assert!(import.try_wait().unwrap().is_none(), "finished too soon");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = env.run(&["findings", "--limit", "1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    if import.try_wait().unwrap().is_none() {
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(
+            err.contains("another lastmile is writing to this database"),
+            "{err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    // Either way the import itself is whole.
+    assert!(import.wait_with_output().unwrap().status.success());
+    let stats: Value =
+        serde_json::from_str(&env.ok(&["stats", "-q", "repo=big", "--format", "json"])).unwrap();
+    assert_eq!(stats["total"], 200_000);
 }
 
 #[test]

@@ -191,6 +191,7 @@ fn database(rng: &mut ChaCha8Rng) -> (tempfile::TempDir, Store, Vec<Row>) {
             actor: "t".into(),
             backfill: false,
             policy: Default::default(),
+            probe: None,
         };
         let f = std::fs::File::open(support::corpus().join(file)).unwrap();
         store.import_report(f, sarif, &opts, &clock).unwrap();

@@ -127,6 +127,7 @@ fn store() -> (tempfile::TempDir, Store) {
         actor: "t".into(),
         backfill: false,
         policy: Default::default(),
+        probe: None,
     };
     store
         .import_report(&b"x"[..], rows_parser, &opts, &clock)

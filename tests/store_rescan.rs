@@ -318,3 +318,52 @@ fn a_large_first_scan_with_a_repeat_in_the_middle_keeps_every_id_right() {
     }
     assert_eq!(f.status_of("f010"), Status::Open);
 }
+
+fn pragma(conn: &rusqlite::Connection, name: &str) -> String {
+    conn.query_row(&format!("PRAGMA {name}"), [], |r| {
+        r.get::<_, rusqlite::types::Value>(0)
+    })
+    .map(|v| format!("{v:?}"))
+    .unwrap()
+}
+
+#[test]
+fn an_import_alone_writes_through_the_rollback_journal_and_leaves_wal_and_keys_on() {
+    let mut f = fixture();
+    f.scan("a1 10\nb2 20\n");
+    let conn = f.store.raw_connection();
+    assert_eq!(pragma(conn, "journal_mode"), "Text(\"wal\")");
+    assert_eq!(pragma(conn, "foreign_keys"), "Integer(1)");
+    assert_eq!(pragma(conn, "synchronous"), "Integer(1)", "NORMAL again");
+    let broken: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0);
+}
+
+#[test]
+fn an_import_beside_a_reader_stays_in_wal_and_keeps_the_readers_snapshot() {
+    let mut f = fixture();
+    f.scan("a1 10\n");
+    let reader = rusqlite::Connection::open(f.dir.path().join("t.db")).unwrap();
+    let count = |c: &rusqlite::Connection| -> i64 {
+        c.query_row("SELECT count(*) FROM findings", [], |r| r.get(0))
+            .unwrap()
+    };
+    reader.execute_batch("BEGIN").unwrap();
+    assert_eq!(count(&reader), 1);
+    f.clock.set(at("2026-01-02T00:00:00Z"));
+    let started = std::time::Instant::now();
+    let s = f.scan("a1 10\nb2 20\nc3 30\n");
+    assert_eq!(s.new, 2);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "the import must not wait for the reader to leave"
+    );
+    assert_eq!(count(&reader), 1, "the reader's snapshot");
+    reader.execute_batch("COMMIT").unwrap();
+    assert_eq!(count(&reader), 3);
+    assert_eq!(pragma(&reader, "journal_mode"), "Text(\"wal\")");
+}

@@ -98,15 +98,23 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
     let (mut store, policy) = ctx.open_triaged(&config, &actor)?;
     for (path, reader) in inputs {
         let source = path.display().to_string();
-        // A file can be hashed before it is parsed: the same report again costs one read.
-        if !is_stdin(path) {
-            let digest = crate::store::file_digest(path)
-                .wrap_err_with(|| format!("{source}: cannot read"))?;
-            if let Some(scan_ids) = store.unchanged_report(&digest, args.repo.as_deref())? {
-                report(&source, args.format, ImportOutcome::Unchanged { scan_ids });
-                continue;
+        // A file can be hashed before it is parsed, so the same report again costs one read;
+        // that read is a tenth of a large import, so it is made only when the file's probe
+        // says it may be a report already imported.
+        let probe = if is_stdin(path) {
+            None
+        } else {
+            let cannot_read = || format!("{source}: cannot read");
+            let probe = crate::store::file_probe(path).wrap_err_with(cannot_read)?;
+            if store.may_be_unchanged(&probe, args.repo.as_deref())? {
+                let digest = crate::store::file_digest(path).wrap_err_with(cannot_read)?;
+                if let Some(scan_ids) = store.unchanged_report(&digest, args.repo.as_deref())? {
+                    report(&source, args.format, ImportOutcome::Unchanged { scan_ids });
+                    continue;
+                }
             }
-        }
+            Some(probe)
+        };
         let opts = ImportOptions {
             source: source.clone(),
             repo: args.repo.clone(),
@@ -114,6 +122,7 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             actor: actor.clone(),
             backfill: args.backfill,
             policy: policy.clone(),
+            probe,
         };
         let outcome = import_one(&mut store, reader, &opts)?;
         tracing::info!(%source, ?outcome, "import");

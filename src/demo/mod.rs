@@ -99,6 +99,7 @@ fn import_bytes(
         actor: "demo-scanner".into(),
         backfill: false,
         policy: policy.clone(),
+        probe: None,
     };
     store.import_report(
         bytes,

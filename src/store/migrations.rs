@@ -274,6 +274,11 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_open ON outbox(state, id) WHERE state IN ('pending', 'failed');
 CREATE INDEX outbox_by_finding ON outbox(finding_id, id);
 "#,
+    // 5: a cheap stand-in for a report's digest (its size and the SHA-256 of its first and last
+    // 64 KiB), so that a report that cannot be one already imported is not read twice.
+    r#"
+ALTER TABLE scans ADD COLUMN probe TEXT;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -26,7 +26,7 @@ pub use decisions::{DecisionFilter, DecisionRequest, DecisionResult, DecisionRow
 pub use enrichment::{EnrichReport, Source as EnrichSource};
 pub use events::ChainReport;
 pub use flags::Flags;
-pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary, file_digest};
+pub use import::{ImportOptions, ImportOutcome, Parser, ScanSummary, file_digest, file_probe};
 pub use links::Link;
 pub use matching::Matcher;
 pub use migrations::CURRENT as SCHEMA_VERSION;
@@ -55,6 +55,12 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    /// Another process held the database for longer than the busy timeout: usually a large
+    /// import, which has it to itself until it commits (see store/import/journal.rs).
+    #[error(
+        "{path}: another lastmile is writing to this database (a large import holds it until it commits); try again when it has finished"
+    )]
+    Busy { path: String },
     /// Not named `source`, so the message stands alone on one line.
     #[error("{path}: cannot open database: {error}")]
     Open {
@@ -84,7 +90,7 @@ pub(crate) const NORMAL_CACHE_KIB: i64 = -65536;
 pub(crate) const IMPORT_CACHE_KIB: i64 = -131072;
 
 /// How long a writer waits for another process's lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Store {
     conn: Connection,
@@ -109,6 +115,9 @@ impl Store {
         let mut conn = Connection::open(path).map_err(opening)?;
         // A file that is not a database (or is damaged) fails here: say which file.
         let named = |e: StoreError| match e {
+            StoreError::Sqlite(error) if is_busy(&error) => StoreError::Busy {
+                path: display.clone(),
+            },
             StoreError::Sqlite(error) => opening(error),
             other => other,
         };
@@ -155,6 +164,11 @@ impl Store {
     pub fn raw_connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {

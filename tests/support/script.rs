@@ -117,6 +117,7 @@ impl Fixture {
             actor: "ci".into(),
             backfill,
             policy: self.policy.clone(),
+            probe: None,
         };
         self.store
             .import_report(report.as_bytes(), script_parser, &opts, &self.clock)

@@ -504,7 +504,8 @@ impl<'t, 'o> Writer<'t, 'o> {
             let s = &run.summary;
             self.txn.execute(
                 "UPDATE scans SET digest = ?2, complete = ?3, result_count = ?4, new_count = ?5,
-                    seen_count = ?6, closed_count = ?7, reopened_count = ?8, updated_count = ?9
+                    seen_count = ?6, closed_count = ?7, reopened_count = ?8, updated_count = ?9,
+                    probe = ?10
                  WHERE id = ?1",
                 params![
                     run.scan_id,
@@ -515,7 +516,8 @@ impl<'t, 'o> Writer<'t, 'o> {
                     s.seen as i64,
                     s.closed as i64,
                     s.reopened as i64,
-                    s.updated as i64
+                    s.updated as i64,
+                    self.opts.probe
                 ],
             )?;
             let summary = s.clone();
