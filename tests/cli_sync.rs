@@ -52,6 +52,15 @@ fn a_ticket_is_queued_opened_by_sync_linked_and_then_hears_comments_and_labels()
     assert!(again.contains("already queued"), "{again}");
     let rows = outbox(&env, &cfg, &[]);
     assert_eq!(rows.len(), 1);
+    // A dry run of the push names what it would send and sends nothing (nothing listens on
+    // port 9, and a dry run does not try).
+    let out = env.ok(&["--config", &cfg, "sync", "--push-only", "--dry-run"]);
+    assert!(out.contains("github would sync:"), "{out}");
+    assert!(
+        out.contains("would send, in this order:\n    outbox 1: "),
+        "{out}"
+    );
+    assert_eq!(outbox(&env, &cfg, &[]).len(), 1);
     let marker = rows[0]["intent"]["create_ticket"]["marker"]
         .as_str()
         .unwrap()

@@ -777,9 +777,9 @@ fn an_interrupted_newest_first_walk_keeps_its_watermark_until_it_completes() {
 }
 
 #[test]
-fn a_dry_run_writes_nothing() {
+fn a_dry_run_counts_what_a_sync_would_do_and_writes_and_sends_nothing() {
     let mut f = fixture();
-    f.scan("a1 10\n");
+    f.scan("a1 10\nb2 20\n");
     let t = scripted(vec![alert(
         1,
         "rule-a",
@@ -787,18 +787,49 @@ fn a_dry_run_writes_nothing() {
         "2026-01-01T10:00:00Z",
         RemoteState::Open,
     )]);
-    let before = support::dump(&f.dir.path().join("t.db"));
-    let s = run(
+    run(&mut f, &t, BOTH);
+    let id = f.id_of("a1");
+    decide(
         &mut f,
-        &t,
-        Plan {
-            pull: true,
-            push: true,
-            dry_run: true,
-        },
+        id,
+        DecisionKind::FalsePositive,
+        "sanitized by the ORM",
     );
-    assert_eq!(s.pulled.pulled, 1);
+    // Since then: the linked alert was labelled on GitHub, one alert reports b2, one is new.
+    {
+        let mut labelled = alert(1, "rule-a", 10, "2026-01-02T10:00:00Z", RemoteState::Open);
+        labelled.labels = vec!["needs-triage".into()];
+        let mut state = t.state.lock().unwrap();
+        state.alerts = vec![
+            labelled,
+            alert(2, "rule-b", 20, "2026-01-02T11:00:00Z", RemoteState::Open),
+            alert(3, "rule-x", 99, "2026-01-02T12:00:00Z", RemoteState::Open),
+        ];
+    }
+    let before = support::dump(&f.dir.path().join("t.db"));
+    let dry = Plan {
+        pull: true,
+        push: true,
+        dry_run: true,
+    };
+    let s = run(&mut f, &t, dry);
     assert_eq!(support::dump(&f.dir.path().join("t.db")), before);
+    assert!(t.state.lock().unwrap().applied.is_empty(), "nothing sent");
+    assert_eq!(s.pulled.pulled, 3);
+    // The same figures a real sync reports: one updated, one linked (b2), one created.
+    assert_eq!(
+        (s.pulled.updated, s.pulled.linked, s.pulled.created),
+        (1, 1, 1),
+        "{s:?}"
+    );
+    assert_eq!(s.would_push.len(), 1, "{s:?}");
+    assert!(s.would_push[0].starts_with("outbox "), "{s:?}");
+    let real = run(&mut f, &t, BOTH);
+    assert_eq!(
+        (real.pulled.updated, real.pulled.linked, real.pulled.created),
+        (s.pulled.updated, s.pulled.linked, s.pulled.created)
+    );
+    assert_eq!(real.pushed, 1);
 }
 
 #[test]

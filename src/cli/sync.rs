@@ -181,6 +181,12 @@ fn print_summary(s: &Summary, dry_run: bool) {
     for e in s.errors.iter().chain(&s.warnings) {
         println!("  {}", crate::sanitize::line(e));
     }
+    if dry_run && !s.would_push.is_empty() {
+        println!("  would send, in this order:");
+        for row in &s.would_push {
+            println!("    {}", crate::sanitize::line(row));
+        }
+    }
     if s.failed > 0 {
         println!("  `lastmile outbox --failed` lists what failed; `--retry` queues it again");
     }

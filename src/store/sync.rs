@@ -51,6 +51,15 @@ pub struct PullCounts {
     pub conflicts: u64,
 }
 
+/// One page of pulled items and where they go.
+#[derive(Clone, Copy)]
+struct Page<'a> {
+    endpoint: &'a Endpoint,
+    local_repo: &'a str,
+    items: &'a [RemoteItem],
+    matcher: &'a Matcher,
+}
+
 impl std::ops::AddAssign for PullCounts {
     fn add_assign(&mut self, o: Self) {
         self.pulled += o.pulled;
@@ -506,6 +515,49 @@ impl Store {
         policy: &Policy,
         clock: &dyn Clock,
     ) -> Result<PullCounts, StoreError> {
+        let page = Page {
+            endpoint,
+            local_repo,
+            items,
+            matcher,
+        };
+        self.apply_page(&page, Some(advance), policy, clock)
+    }
+
+    /// What `apply_pulled` would do with a page, counted by doing it in a transaction that is
+    /// then rolled back: a dry run's figures come from the same code as a real sync's.
+    pub fn preview_pulled(
+        &mut self,
+        endpoint: &Endpoint,
+        local_repo: &str,
+        items: &[RemoteItem],
+        matcher: &Matcher,
+        policy: &Policy,
+        clock: &dyn Clock,
+    ) -> Result<PullCounts, StoreError> {
+        let page = Page {
+            endpoint,
+            local_repo,
+            items,
+            matcher,
+        };
+        self.apply_page(&page, None, policy, clock)
+    }
+
+    /// `keep`: `Some(advance)` commits (moving the mark when given), `None` rolls back.
+    fn apply_page(
+        &mut self,
+        page: &Page<'_>,
+        keep: Option<Option<&Advance>>,
+        policy: &Policy,
+        clock: &dyn Clock,
+    ) -> Result<PullCounts, StoreError> {
+        let Page {
+            endpoint,
+            local_repo,
+            items,
+            matcher,
+        } = *page;
         let now = clock.now();
         let assessor = Assessor::new(policy, now).map_err(StoreError::Invalid)?;
         let txn = self.conn.transaction()?;
@@ -590,6 +642,10 @@ impl Store {
         std::mem::take(&mut w.counters).apply(&txn)?;
         reassess(&txn, &assessor, Scope::Ids(&w.touched))?;
         drop(w);
+        let Some(advance) = keep else {
+            txn.rollback()?;
+            return Ok(counts);
+        };
         let at = stamp(now);
         match advance {
             Some(a) => txn.execute(

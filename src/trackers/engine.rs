@@ -67,6 +67,9 @@ pub struct Summary {
     pub errors: Vec<String>,
     /// Worth a look but nothing failed (a repository that was renamed).
     pub warnings: Vec<String>,
+    /// A dry run: the outbox rows a real sync would send now, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub would_push: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -201,6 +204,8 @@ async fn pull_endpoint<T: Tracker>(
     let mut newest = mark.watermark;
     let mut first_etag = None;
     let mut matcher = None;
+    // A dry run leaves imported findings as they are, so it may count as new an alert that a
+    // real sync would first merge into the finding a newer scan reports.
     if !plan.dry_run && ep.kind != RemoteKind::Issue {
         // A scan imported since may now report what an alert brought in on its own.
         let m = store.matcher(local, ep.kind)?;
@@ -235,9 +240,14 @@ async fn pull_endpoint<T: Tracker>(
             page: page_no,
             items: counts.pulled + page.items.len() as u64,
         });
+        if matcher.is_none() {
+            matcher = Some(store.matcher(local, ep.kind)?);
+        }
+        let m = matcher.as_ref().expect("built above");
         if plan.dry_run {
-            counts.pulled += page.items.len() as u64;
-            summary.pulled.pulled += page.items.len() as u64;
+            let would = store.preview_pulled(ep, local, &page.items, m, ctx.policy, ctx.clock)?;
+            counts += would;
+            summary.pulled += would;
         } else {
             let advance = if last {
                 Some(Advance {
@@ -252,10 +262,6 @@ async fn pull_endpoint<T: Tracker>(
             } else {
                 None
             };
-            if matcher.is_none() {
-                matcher = Some(store.matcher(local, ep.kind)?);
-            }
-            let m = matcher.as_ref().expect("built above");
             let stored = store.apply_pulled(
                 ep,
                 local,
@@ -322,6 +328,11 @@ async fn push<T: Tracker>(
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .is_none_or(|t| t <= now);
         if limited || !due || held.contains(&row.finding_id) || plan.dry_run {
+            if plan.dry_run && !limited && due && !held.contains(&row.finding_id) {
+                summary
+                    .would_push
+                    .push(format!("outbox {}: {}", row.id, row.describe()));
+            }
             held.insert(row.finding_id);
             summary.pending += 1;
             continue;
