@@ -7,6 +7,7 @@
 //! identical to the latest scan of every scope it covers changes nothing.
 
 mod journal;
+mod prepare;
 mod writer;
 
 use super::StoreError;
@@ -97,9 +98,8 @@ const BATCH: usize = 512;
 /// Batches in flight: enough to keep the writer busy, few enough to bound memory (~10 MB).
 const IN_FLIGHT: usize = 16;
 
-/// An event with the hash of its finding's details, computed on the parser's thread because
-/// the writer's thread is the import's bottleneck.
-type Prepared = (ImportEvent, Option<[u8; 16]>);
+/// An event with its finding's keys (`prepare`).
+type Prepared = (ImportEvent, Option<prepare::Keys>);
 
 enum Msg {
     Batch(Vec<Prepared>),
@@ -245,7 +245,11 @@ impl super::Store {
         clock: &dyn Clock,
     ) -> Result<ImportOutcome, StoreError> {
         let (tx, rx) = bounded::<Msg>(IN_FLIGHT);
+        // Batches the writer is done with go back to be dropped on the parser's thread: freeing
+        // a million findings' strings is work the writer's thread has no time for.
+        let (recycle, recycled) = bounded::<Vec<Prepared>>(IN_FLIGHT);
         let source = opts.source.clone();
+        let mut preparer = prepare::Preparer::new(opts.repo.clone());
         let conn = &mut self.conn;
         std::thread::scope(|s| {
             let parser = s.spawn(move || -> Result<(), IngestError> {
@@ -253,20 +257,24 @@ impl super::Store {
                     inner: reader,
                     hasher: Sha256::new(),
                 };
-                let mut batch = Vec::with_capacity(BATCH);
+                let fresh_batch = || match recycled.try_recv() {
+                    Ok(mut old) => {
+                        old.clear();
+                        old
+                    }
+                    Err(_) => Vec::with_capacity(BATCH),
+                };
+                let mut batch = fresh_batch();
                 let stopped = || IngestError {
                     file: source.clone(),
                     location: String::new(),
                     message: "import stopped".into(),
                 };
                 let mut emit = |ev: ImportEvent| -> Result<(), IngestError> {
-                    let content = match &ev {
-                        ImportEvent::Finding(f) => Some(writer::content_hash(f)),
-                        _ => None,
-                    };
-                    batch.push((ev, content));
+                    let keys = preparer.prepare(&ev);
+                    batch.push((ev, keys));
                     if batch.len() >= BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        let full = std::mem::replace(&mut batch, fresh_batch());
                         tx.send(Msg::Batch(full)).map_err(|_| stopped())?;
                     }
                     Ok(())
@@ -286,9 +294,11 @@ impl super::Store {
                 for msg in rx.iter() {
                     match msg {
                         Msg::Batch(events) => {
-                            for (ev, content) in events {
-                                w.apply(ev, content)?;
+                            for (ev, keys) in &events {
+                                w.apply(ev, *keys)?;
                             }
+                            // Dropped here after all if the parser has enough in hand.
+                            let _ = recycle.try_send(events);
                         }
                         Msg::Done { digest } => {
                             let outcome = w.finish(&digest)?;

@@ -3,6 +3,7 @@
 //! the findings a scan creates share one `created` event that lists their id ranges (a million
 //! per-finding events and their index entries were a fifth of a large import).
 
+use super::prepare::Keys;
 use super::{BACKFILL_GAP, ImportOptions, ImportOutcome, ScanSummary};
 use crate::ingest::{ImportEvent, ImportedFinding, RunEnd, RunInfo};
 use crate::model::{Severity, Status};
@@ -16,7 +17,7 @@ use crate::store::triage::{Scope, new_record, reassess};
 use crate::triage::assess::{Assessor, Facts};
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Finding ids seen by a scan: a bit per rowid, so a million cost 125 KB.
@@ -45,9 +46,9 @@ struct ScopeRun {
     scope_id: i64,
     scan_id: i64,
     seen_ids: SeenIds,
-    /// While the scope had no findings before this scan, a key not yet in this set cannot be in
-    /// the table, so the identity probe is skipped (a repeat or a collision takes the probe).
-    fresh_keys: Option<HashSet<i64, crate::prehashed::BuildPassThrough>>,
+    /// The scope had no findings before this scan: a result whose key did not come earlier in
+    /// the report (`Keys::repeat`) cannot be in the table, so its identity probe is skipped.
+    fresh: bool,
     /// `{"scan":N,"commit":...}`, the same for every event this scan writes.
     payload: Rc<str>,
     summary: ScanSummary,
@@ -160,14 +161,11 @@ impl<'t, 'o> Writer<'t, 'o> {
         })
     }
 
-    /// `content` is `content_hash` of the event's finding, computed on the parser's thread.
-    pub(super) fn apply(
-        &mut self,
-        ev: ImportEvent,
-        content: Option<[u8; 16]>,
-    ) -> Result<(), StoreError> {
+    /// `keys` are the finding's, worked out on the parser's thread (`prepare`); without them
+    /// the writer computes them and probes for every finding, which is slower but as right.
+    pub(super) fn apply(&mut self, ev: &ImportEvent, keys: Option<Keys>) -> Result<(), StoreError> {
         match ev {
-            ImportEvent::BeginRun(info) => self.begin_run(&info),
+            ImportEvent::BeginRun(info) => self.begin_run(info),
             ImportEvent::Finding(f) => {
                 let idx = self.current.ok_or_else(|| {
                     StoreError::Invalid(format!(
@@ -175,11 +173,15 @@ impl<'t, 'o> Writer<'t, 'o> {
                         self.opts.source
                     ))
                 })?;
-                let content = content.unwrap_or_else(|| content_hash(&f));
-                self.finding(idx, &f, &content)
+                let keys = keys.unwrap_or_else(|| Keys {
+                    content: content_hash(f),
+                    fp_key: fp_key(&f.fingerprint),
+                    repeat: true,
+                });
+                self.finding(idx, f, &keys)
             }
             ImportEvent::EndRun(end) => {
-                self.end_run(&end);
+                self.end_run(end);
                 Ok(())
             }
         }
@@ -207,17 +209,7 @@ impl<'t, 'o> Writer<'t, 'o> {
 
     fn begin_run(&mut self, info: &RunInfo) -> Result<(), StoreError> {
         let txn = self.txn;
-        let repo = self
-            .opts
-            .repo
-            .clone()
-            .or_else(|| info.repo_hint.clone())
-            .unwrap_or_else(|| "default".to_string());
-        let tool = if info.tool.trim().is_empty() {
-            "unknown".to_string()
-        } else {
-            info.tool.clone()
-        };
+        let (repo, tool) = scope_of(self.opts.repo.as_deref(), info);
         // Several runs of one tool in one report are one scan of that scope.
         if let Some(&idx) = self.by_key.get(&(repo.clone(), tool.clone())) {
             self.current = Some(idx);
@@ -281,7 +273,7 @@ impl<'t, 'o> Writer<'t, 'o> {
             scope_id,
             scan_id,
             seen_ids: SeenIds::default(),
-            fresh_keys: was_empty.then(HashSet::default),
+            fresh: was_empty,
             payload: serde_json::json!({ "scan": scan_id, "commit": commit })
                 .to_string()
                 .into(),
@@ -373,15 +365,10 @@ impl<'t, 'o> Writer<'t, 'o> {
         Ok(self.txn.last_insert_rowid())
     }
 
-    fn finding(
-        &mut self,
-        idx: usize,
-        f: &ImportedFinding,
-        content: &[u8; 16],
-    ) -> Result<(), StoreError> {
-        let key = fp_key(&f.fingerprint);
+    fn finding(&mut self, idx: usize, f: &ImportedFinding, keys: &Keys) -> Result<(), StoreError> {
+        let (key, content) = (keys.fp_key, &keys.content);
         let run = &mut self.scopes[idx];
-        let surely_new = run.fresh_keys.as_mut().is_some_and(|keys| keys.insert(key));
+        let surely_new = run.fresh && !keys.repeat;
         let existing = if surely_new {
             None
         } else {
@@ -544,7 +531,7 @@ impl<'t, 'o> Writer<'t, 'o> {
     fn close_absent(&mut self, idx: usize) -> Result<(), StoreError> {
         let run = &self.scopes[idx];
         // A scope empty before this scan has nothing this scan could have missed.
-        if !run.summary.complete || run.summary.out_of_order || run.fresh_keys.is_some() {
+        if !run.summary.complete || run.summary.out_of_order || run.fresh {
             return Ok(());
         }
         // Read from the covering index alone; the bitset says which of them this scan saw.
@@ -587,6 +574,21 @@ impl<'t, 'o> Writer<'t, 'o> {
         }
         Ok(())
     }
+}
+
+/// The scope (repo, tool) a run's findings belong to: `--repo`, else the report's, else
+/// "default"; the tool's name, else "unknown".
+pub(super) fn scope_of(repo: Option<&str>, info: &RunInfo) -> (String, String) {
+    let repo = repo
+        .or(info.repo_hint.as_deref())
+        .unwrap_or("default")
+        .to_string();
+    let tool = if info.tool.trim().is_empty() {
+        "unknown".to_string()
+    } else {
+        info.tool.clone()
+    };
+    (repo, tool)
 }
 
 /// Identifies the details a rescan may refresh; `baseline_state` is per scan and left out.
