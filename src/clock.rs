@@ -36,7 +36,13 @@ impl Clock for FixedClock {
 
 /// The one date format stored everywhere (due, until, KEV dates): `YYYY-MM-DD`.
 pub fn day(d: chrono::NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    // Written by hand for four-digit years: the import formats a due date per finding, and
+    // chrono's format string is interpreted anew on every call.
+    match d.year() {
+        y @ 0..=9999 => format!("{y:04}-{:02}-{:02}", d.month(), d.day()),
+        _ => d.format("%Y-%m-%d").to_string(),
+    }
 }
 
 /// A stored date; `None` for anything that is not `YYYY-MM-DD`.
@@ -47,4 +53,27 @@ pub fn parse_day(s: &str) -> Option<chrono::NaiveDate> {
 /// The one timestamp format stored everywhere: RFC 3339, UTC, whole seconds.
 pub fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{day, parse_day};
+    use chrono::NaiveDate;
+
+    #[test]
+    fn days_are_written_as_chrono_writes_them_and_read_back() {
+        for (y, m, d) in [
+            (2026, 1, 7),
+            (1, 12, 31),
+            (999, 2, 3),
+            (9999, 12, 31),
+            (10000, 1, 1),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(day(date), date.format("%Y-%m-%d").to_string());
+            if y <= 9999 {
+                assert_eq!(parse_day(&day(date)), Some(date));
+            }
+        }
+    }
 }

@@ -594,7 +594,14 @@ pub(super) fn scope_of(repo: Option<&str>, info: &RunInfo) -> (String, String) {
 /// Identifies the details a rescan may refresh; `baseline_state` is per scan and left out.
 pub(super) fn content_hash(f: &ImportedFinding) -> [u8; 16] {
     let mut h = Sha256::new();
-    let lines = [f.start_line, f.end_line].map(|l| l.map(|v| v.to_string()).unwrap_or_default());
+    // Decimal digits as `to_string` writes them (stored hashes must not change), without
+    // allocating twice per finding.
+    let mut buffers = [itoa::Buffer::new(), itoa::Buffer::new()];
+    let [a, b] = &mut buffers;
+    let lines = [(a, f.start_line), (b, f.end_line)].map(|(buf, l)| match l {
+        Some(v) => buf.format(v),
+        None => "",
+    });
     for part in [
         f.rule.as_str(),
         &f.title,
@@ -604,8 +611,8 @@ pub(super) fn content_hash(f: &ImportedFinding) -> [u8; 16] {
         f.cwe.as_deref().unwrap_or(""),
         f.cve.as_deref().unwrap_or(""),
         f.path.as_deref().unwrap_or(""),
-        &lines[0],
-        &lines[1],
+        lines[0],
+        lines[1],
         f.snippet.as_deref().unwrap_or(""),
         f.help_uri.as_deref().unwrap_or(""),
         if f.suppressed { "1" } else { "0" },
