@@ -521,3 +521,54 @@ fn queries_are_read_for_the_acting_person_and_the_time_now() {
     assert_eq!(env.findings("age<1d").len(), 18);
     assert!(env.findings("age>=1d").is_empty());
 }
+
+#[test]
+fn a_results_first_report_imports_the_same_from_a_file_a_pipe_and_stdin() {
+    // Semgrep writes `results` before `tool`: a file is read ahead, a pipe is not; the
+    // database must not tell which way the report came.
+    let file = support::corpus().join("sarif/real/semgrep-django-DefectDojo-7cfa159a.sarif");
+    let by_path = Env::new();
+    let scans = by_path.import_json(&file, "dojo");
+    assert!(sum(&scans["scans"], "new") > 0, "{scans}");
+    let by_stdin = Env::new();
+    assert!(by_stdin.import_stdin(&file, "dojo").status.success());
+    // A named pipe looks like a path but reads only once.
+    let by_fifo = Env::new();
+    let fifo = by_fifo.dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let (fifo, file) = (fifo.clone(), file.clone());
+        std::thread::spawn(move || std::fs::write(&fifo, std::fs::read(&file).unwrap()))
+    };
+    let piped = by_fifo.ok(&["import", "--repo", "dojo", fifo.to_str().unwrap()]);
+    writer.join().unwrap().unwrap();
+    assert!(
+        piped.contains(&format!("{} new", sum(&scans["scans"], "new"))),
+        "{piped}"
+    );
+    // Everything but the clock (the three imports ran seconds apart).
+    let all = |env: &Env| -> Vec<Value> {
+        let out = env.ok(&["findings", "--format", "json", "--limit", "100000"]);
+        let mut list: Vec<Value> = serde_json::from_str(&out).unwrap();
+        for f in &mut list {
+            let f = f.as_object_mut().unwrap();
+            for key in ["first_seen", "last_seen", "due"] {
+                f.remove(key);
+            }
+        }
+        list
+    };
+    let expected = all(&by_path);
+    assert_eq!(expected.len() as u64, sum(&scans["scans"], "new"));
+    for (name, env) in [("stdin", &by_stdin), ("a named pipe", &by_fifo)] {
+        let got = all(env);
+        assert_eq!(got.len(), expected.len(), "{name}");
+        if let Some((g, e)) = got.iter().zip(&expected).find(|(g, e)| g != e) {
+            panic!("through {name}:\n{g:#}\nby path:\n{e:#}");
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! The SARIF importer against the real corpus in ../shared/corpus (see its SOURCES.md).
 //! Expected result counts come from the SOURCES.md tables, not from this file.
 
-use lastmile::ingest::sarif::{Limits, parse, parse_with_limits};
+use lastmile::ingest::sarif::{Limits, parse, parse_with, parse_with_limits};
 use lastmile::ingest::{ImportEvent, ImportedFinding, IngestError, RunEnd, RunInfo};
 use lastmile::model::Severity;
 use std::collections::{HashMap, HashSet};
@@ -352,6 +352,57 @@ fn without_late_run_info(events: Vec<ImportEvent>) -> Vec<ImportEvent> {
             other => other,
         })
         .collect()
+}
+
+/// A file's events when the parser may read it a second time (as `lastmile import FILE` does).
+fn events_rereading(path: &Path, limits: Limits) -> Result<Vec<ImportEvent>, IngestError> {
+    let reopen = || -> std::io::Result<Box<dyn Read>> { Ok(Box::new(std::fs::File::open(path)?)) };
+    let mut events = Vec::new();
+    parse_with(
+        std::fs::File::open(path).unwrap(),
+        "f",
+        limits,
+        Some(&reopen),
+        &mut |e| {
+            events.push(e);
+            Ok(())
+        },
+    )?;
+    Ok(events)
+}
+
+#[test]
+fn reading_a_file_ahead_changes_no_event_and_no_error_on_any_corpus_file() {
+    // Holding gives up after two results; the bytes bound (which also bounds what is read
+    // ahead) stays at its default.
+    let tiny = Limits {
+        buffered_results: 2,
+        ..Limits::default()
+    };
+    let mut looked_ahead = 0;
+    for file in all_sarif_files() {
+        let path = rel(&file);
+        let bytes = std::fs::read(&path).unwrap();
+        let piped = events_of(&bytes[..], "f", Limits::default());
+        assert_eq!(
+            events_rereading(&path, Limits::default()),
+            piped,
+            "{file}: reading ahead changed what the parser reports"
+        );
+        // With a tiny in-memory cap the single pass gives up waiting for late run metadata;
+        // reading ahead does not need to wait, so it reports what holding everything would.
+        if let Ok(whole) = &piped {
+            let ahead = events_rereading(&path, tiny).unwrap();
+            assert!(
+                ahead == *whole,
+                "{file}: reading ahead under tight limits changed the events"
+            );
+            let single = events_of(&bytes[..], "f", tiny).unwrap();
+            looked_ahead += usize::from(single != *whole);
+        }
+    }
+    // Real results-first and late-metadata reports are in the corpus, so the path is exercised.
+    assert!(looked_ahead > 0, "no corpus file needed the lookahead");
 }
 
 #[test]

@@ -3,7 +3,7 @@ use crate::clock::SystemClock;
 use crate::store::{ImportOptions, ImportOutcome, ScanSummary, Store};
 use color_eyre::eyre::{WrapErr, eyre};
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
@@ -46,7 +46,7 @@ fn open_input(path: &PathBuf) -> color_eyre::Result<Box<dyn Read + Send>> {
     Ok(Box::new(file))
 }
 
-fn is_stdin(path: &std::path::Path) -> bool {
+fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
@@ -101,7 +101,10 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
         // A file can be hashed before it is parsed, so the same report again costs one read;
         // that read is a tenth of a large import, so it is made only when the file's probe
         // says it may be a report already imported.
-        let probe = if is_stdin(path) {
+        // Only a regular file reads the same twice: stdin, or a pipe given by name (`<(...)`),
+        // is neither probed nor read ahead, as the first read would take bytes from the import.
+        let regular = !is_stdin(path) && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        let probe = if !regular {
             None
         } else {
             let cannot_read = || format!("{source}: cannot read");
@@ -124,7 +127,8 @@ pub fn run(ctx: &Context, args: Args) -> color_eyre::Result<ExitCode> {
             policy: policy.clone(),
             probe,
         };
-        let outcome = import_one(&mut store, reader, &opts)?;
+        let reread = regular.then_some(path.as_path());
+        let outcome = import_one(&mut store, reader, reread, &opts)?;
         tracing::info!(%source, ?outcome, "import");
         report(&source, args.format, outcome);
     }
@@ -163,14 +167,26 @@ fn report(source: &str, format: ImportFormat, outcome: ImportOutcome) {
     }
 }
 
+/// Imports one report; `reread` is its path when it is a file the parser may read again
+/// (results-first reports are then streamed rather than held, see `ingest::sarif`).
 pub fn import_one(
     store: &mut Store,
     reader: Box<dyn Read + Send>,
+    reread: Option<&Path>,
     opts: &ImportOptions,
 ) -> color_eyre::Result<ImportOutcome> {
+    let reread = reread.map(Path::to_path_buf);
     Ok(store.import_report(
         reader,
-        |r: &mut dyn Read, f: &str, e: &mut dyn FnMut(_) -> _| crate::ingest::sarif::parse(r, f, e),
+        move |r: &mut dyn Read, f: &str, e: &mut dyn FnMut(_) -> _| match reread {
+            Some(path) => {
+                let reopen = move || -> std::io::Result<Box<dyn Read>> {
+                    Ok(Box::new(std::fs::File::open(&path)?))
+                };
+                crate::ingest::sarif::parse_rereadable(r, f, &reopen, e)
+            }
+            None => crate::ingest::sarif::parse(r, f, e),
+        },
         opts,
         &SystemClock,
     )?)

@@ -13,10 +13,16 @@
 //! streams; `BeginRun` then carries what was known at that point. So for reports of up to
 //! ~50k results per run the run metadata is complete whatever the key order, and memory stays
 //! bounded for any size.
+//!
+//! All of that is the single-pass path, what a pipe allows. A report that is a file is read
+//! ahead once when a run would otherwise wait (`lookahead.rs`): its runs' members but `results`,
+//! so results stream as they come and `BeginRun` is complete at any size.
 
 mod context;
 mod de;
 mod input;
+mod lookahead;
+mod members;
 mod paths;
 mod raw;
 mod spill;
@@ -27,12 +33,13 @@ use crate::ingest::fingerprint::RunFingerprinter;
 use crate::ingest::{ImportEvent, IngestError, RunEnd};
 use context::RunContext;
 use input::Input;
-use raw::{
-    RawArtifact, RawArtifactLocation, RawInvocation, RawResult, RawTaxonomy, RawTool,
-    RawVersionControl,
-};
+pub use lookahead::Reopen;
+use lookahead::{Lookahead, RunMeta};
+use members::{Kind, Kinds, Member};
+use raw::RawResult;
+use serde_json::value::RawValue;
 use spill::{Spill, SpillLimits};
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::io::Read;
 /// One way to read CWE and CVE ids from text, shared with the tracker connectors.
 pub(crate) use text::{collect_cves, collect_cwes};
@@ -80,6 +87,29 @@ pub fn parse_with_limits<R: Read>(
     limits: Limits,
     emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
+    parse_with(reader, file, limits, None, emit)
+}
+
+/// [`parse`] for a report that can be read again from its start (a file, not a pipe): runs
+/// that put `results` before `tool` are streamed instead of held (see `lookahead.rs`).
+pub fn parse_rereadable<R: Read>(
+    reader: R,
+    file: &str,
+    reopen: Reopen<'_>,
+    emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    parse_with(reader, file, Limits::default(), Some(reopen), emit)
+}
+
+/// The parser itself: explicit bounds, and the report's reopener when it has one.
+pub fn parse_with<R: Read>(
+    reader: R,
+    file: &str,
+    limits: Limits,
+    reopen: Option<Reopen<'_>>,
+    emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    let mut look = Lookahead::new(reopen, file, limits);
     let mut input = Input::new(reader, file, limits.max_value_bytes);
     input.skip_bom()?;
     if input.peek()?.is_none() {
@@ -107,7 +137,7 @@ pub fn parse_with_limits<R: Read>(
             if inp.null()? {
                 return Ok(());
             }
-            inp.array(|inp, _| run(inp, limits, emit))
+            inp.array(|inp, index| run(inp, index, limits, &mut look, emit))
         }
         _ => inp.skip(),
     })?;
@@ -135,6 +165,8 @@ enum Mode {
 
 /// The state of one run while its members stream by.
 struct RunState {
+    /// The run's place in `runs`, to find it in the lookahead.
+    index: u64,
     ctx: RunContext,
     fps: RunFingerprinter,
     spill: Spill,
@@ -142,6 +174,20 @@ struct RunState {
     began: bool,
     results_present: bool,
     result_count: u64,
+    looked_ahead: bool,
+    /// Members the main pass has read itself.
+    seen: Kinds,
+    /// Members applied from the lookahead, and their hashes in report order, to check.
+    primed: Kinds,
+    expect: VecDeque<Expected>,
+}
+
+/// A member read ahead, as the main pass must find it.
+struct Expected {
+    kind: Kind,
+    hash: u64,
+    /// False for one the context refused: the main pass applies it, to report where it is.
+    applied: bool,
 }
 
 type Emit<'a> = &'a mut dyn FnMut(ImportEvent) -> Result<(), IngestError>;
@@ -160,13 +206,46 @@ impl RunState {
         emit(ImportEvent::Finding(Box::new(finding)))
     }
 
+    /// Applies what the lookahead read of this run, except members already read here.
+    fn prime(&mut self, meta: RunMeta) {
+        for (member, hash) in meta.members {
+            let kind = member.kind();
+            if self.seen.contains(kind) {
+                continue;
+            }
+            // A tool the context refuses is applied again by the main pass when it gets there,
+            // so the error names the place in the report.
+            let applied = member.apply(&mut self.ctx).is_ok();
+            self.primed.insert(kind);
+            self.expect.push_back(Expected {
+                kind,
+                hash,
+                applied,
+            });
+        }
+    }
+
     fn accept<R: Read>(
         &mut self,
         inp: &Input<R>,
         raw: Box<RawResult>,
+        look: &mut Lookahead<'_>,
         emit: Emit<'_>,
     ) -> Result<(), IngestError> {
         self.result_count += 1;
+        // Looking ahead pays when this result would wait for the run's end, and when holding
+        // for the run's metadata is about to give up (BeginRun, and so the scope, would lack it).
+        let would_wait = self.mode != Mode::Deferred
+            && (!self.ctx.ready(&raw)
+                || (self.mode == Mode::Holding
+                    && !self.ctx.run_info_complete()
+                    && !self.spill.fits(&raw)));
+        if would_wait && !self.looked_ahead {
+            self.looked_ahead = true;
+            if let Some(meta) = look.take(self.index) {
+                self.prime(meta);
+            }
+        }
         if self.mode != Mode::Deferred && !self.ctx.ready(&raw) {
             // From here on everything waits, so results keep their report order.
             self.mode = Mode::Deferred;
@@ -192,10 +271,13 @@ impl RunState {
 
 fn run<R: Read>(
     inp: &mut Input<R>,
+    index: u64,
     limits: Limits,
+    look: &mut Lookahead<'_>,
     emit: &mut dyn FnMut(ImportEvent) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
     let mut st = RunState {
+        index,
         ctx: RunContext::default(),
         fps: RunFingerprinter::new(),
         spill: Spill::new(SpillLimits {
@@ -206,58 +288,50 @@ fn run<R: Read>(
         began: false,
         results_present: false,
         result_count: 0,
+        looked_ahead: false,
+        seen: Kinds::default(),
+        primed: Kinds::default(),
+        expect: VecDeque::new(),
     };
     inp.object("a run", |inp, key| {
-        match key {
-            "tool" => {
-                let tool: RawTool = inp.value::<RawTool>()?;
-                st.ctx.set_tool(tool).map_err(|m| inp.error_here(&m))?;
+        if key == "results" {
+            if !inp.null()? {
+                st.results_present = true;
+                inp.array(|inp, _| {
+                    let raw = inp.value::<Box<RawResult>>()?;
+                    st.accept(inp, raw, look, emit)
+                })?;
             }
-            "results" => {
-                if !inp.null()? {
-                    st.results_present = true;
-                    inp.array(|inp, _| {
-                        let raw = inp.value::<Box<RawResult>>()?;
-                        st.accept(inp, raw, emit)
-                    })?;
-                }
-            }
-            "artifacts" => {
-                if !inp.null()? {
-                    inp.array(|inp, _| {
-                        let a = inp.value::<RawArtifact>()?;
-                        st.ctx.add_artifact(a);
-                        Ok(())
-                    })?;
-                }
-                st.ctx.artifacts_done();
-            }
-            "originalUriBaseIds" => {
-                let ids = inp.value::<Option<HashMap<String, RawArtifactLocation>>>()?;
-                st.ctx.set_base_ids(ids.unwrap_or_default());
-            }
-            "invocations" => {
-                if !inp.null()? {
-                    inp.array(|inp, _| {
-                        let i = inp.value::<RawInvocation>()?;
-                        st.ctx.add_invocation(i);
-                        Ok(())
-                    })?;
-                }
-                st.ctx.invocations_done();
-            }
-            "versionControlProvenance" => {
-                let v = inp.value::<Option<Vec<RawVersionControl>>>()?;
-                st.ctx.set_version_control(v.unwrap_or_default());
-            }
-            "taxonomies" => {
-                let t = inp.value::<Option<Vec<RawTaxonomy>>>()?;
-                st.ctx.set_taxonomies(t.unwrap_or_default());
-            }
-            _ => inp.skip()?,
+            return Ok(());
         }
-        Ok(())
+        let Some(kind) = Kind::of(key) else {
+            return inp.skip();
+        };
+        if st.primed.contains(kind) {
+            // Read ahead already: check it is what was read then.
+            let raw = inp.value::<Box<RawValue>>()?;
+            let Some(expected) = st.expect.pop_front() else {
+                return Err(lookahead::changed(inp));
+            };
+            if (expected.kind, expected.hash) != (kind, lookahead::text_hash(&raw)) {
+                return Err(lookahead::changed(inp));
+            }
+            if expected.applied {
+                return Ok(());
+            }
+            let member = Member::read(
+                &mut Input::new(raw.get().as_bytes(), "", limits.max_value_bytes),
+                kind,
+            )?;
+            return member.apply(&mut st.ctx).map_err(|m| inp.error_here(&m));
+        }
+        let member = Member::read(inp, kind)?;
+        st.seen.insert(kind);
+        member.apply(&mut st.ctx).map_err(|m| inp.error_here(&m))
     })?;
+    if !st.expect.is_empty() {
+        return Err(lookahead::changed(inp));
+    }
     if st.ctx.tool.is_none() {
         return Err(
             inp.error_here("a run has no \"tool\" (SARIF 2.1.0 requires run.tool.driver.name)")
