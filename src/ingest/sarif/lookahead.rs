@@ -66,7 +66,10 @@ pub(super) fn text_hash(raw: &RawValue) -> u64 {
 /// Every run's members but `results`; runs past the memory budget get `None` (they take the
 /// single-pass path). Any error gives up: the main pass will meet it and say where it is.
 fn read_ahead(reopen: Reopen<'_>, file: &str, limits: Limits) -> Option<Vec<Option<RunMeta>>> {
-    let mut inp = Input::new(reopen().ok()?, file, limits.max_value_bytes);
+    // A member larger than the budget could never be kept, so the window need not grow past it:
+    // the lookahead gives up instead, and memory stays bounded while the main pass waits.
+    let window = limits.buffered_bytes.min(limits.max_value_bytes);
+    let mut inp = Input::new(reopen().ok()?, file, window);
     inp.skip_bom().ok()?;
     let mut runs = Vec::new();
     let mut kept = 0usize;
