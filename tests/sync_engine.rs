@@ -1041,3 +1041,118 @@ fn an_alert_links_to_the_active_finding_of_its_location_not_an_older_fixed_one()
     assert!(f.store.links(f.id_of("a1")).unwrap().is_empty());
     assert_eq!(f.status_of("a1"), Status::Fixed, "the old one stays fixed");
 }
+
+#[test]
+fn a_ticket_hears_when_its_findings_lane_or_deadline_moves_and_only_then() {
+    let mut f = fixture();
+    // a1 has a ticket and a CVE; b2 has the same CVE and no ticket.
+    f.scan("a1 10 medium CVE-2024-3400\nb2 20 medium CVE-2024-3400\n");
+    let (a, b) = (f.id_of("a1"), f.id_of("b2"));
+    f.store
+        .raw_connection()
+        .execute("UPDATE findings SET fp_key = 0 WHERE id = ?1", [a])
+        .unwrap();
+    let t = scripted(vec![]);
+    t.state.lock().unwrap().issues = vec![issue_of(
+        7,
+        "lastmile:0000000000000000",
+        "2026-01-01T00:00:00Z",
+        &[],
+    )];
+    run(&mut f, &t, BOTH);
+    let comments = |t: &Scripted| -> Vec<(i64, String)> {
+        t.state
+            .lock()
+            .unwrap()
+            .applied
+            .iter()
+            .filter_map(|(at, op)| match op {
+                Operation::Comment { body } => Some((at.number, body.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(comments(&t).is_empty());
+    let before = f.store.finding(a).unwrap().unwrap().row;
+
+    // CISA lists the CVE: both move to the exploitable lane with a nearer deadline.
+    let kev = lastmile::enrich::kev::parse_kev(
+        &br#"{"catalogVersion": "2026.01.01", "dateReleased": "2026-01-01T00:00:00Z",
+              "vulnerabilities": [{"cveID": "CVE-2024-3400", "vendorProject": "Palo Alto",
+                "product": "PAN-OS", "vulnerabilityName": "command injection",
+                "dateAdded": "2026-01-01", "dueDate": "2026-01-08"}]}"#[..],
+        "kev.json",
+    )
+    .unwrap();
+    f.store
+        .load_enrichment(
+            lastmile::store::EnrichSource::Kev(&kev),
+            "kev.json",
+            "alice",
+            &f.policy,
+            &f.clock,
+        )
+        .unwrap();
+    let after = f.store.finding(a).unwrap().unwrap().row;
+    assert_ne!((&after.lane, &after.due), (&before.lane, &before.due));
+    run(&mut f, &t, BOTH);
+    let told = comments(&t);
+    assert_eq!(told.len(), 1, "{told:?}");
+    let (number, body) = &told[0];
+    assert_eq!(*number, 7);
+    let lane = |l: &Option<String>| l.clone().unwrap_or("none".into());
+    assert!(
+        body.contains(&format!(
+            "lane {} → {}",
+            lane(&before.lane),
+            lane(&after.lane)
+        )),
+        "{body}"
+    );
+    assert!(body.contains(after.due.as_deref().unwrap()), "{body}");
+    let kinds = |id: i64| -> Vec<String> {
+        f.store
+            .history(id)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    };
+    assert!(kinds(a).contains(&"deadline".to_string()));
+    assert!(
+        !kinds(b).contains(&"deadline".to_string()),
+        "no ticket, no notice"
+    );
+
+    // Recomputing with nothing changed tells nobody anything.
+    f.store
+        .apply_policy(&f.policy.clone(), "alice", &f.clock, true)
+        .unwrap();
+    run(&mut f, &t, BOTH);
+    assert_eq!(comments(&t).len(), 1);
+
+    // A shorter SLA moves the deadline of everything active: the ticket hears the new date.
+    let mut shorter = f.policy.clone();
+    for l in &mut shorter.lanes {
+        l.sla_days = (l.sla_days / 2).max(1);
+    }
+    f.store
+        .apply_policy(&shorter, "alice", &f.clock, false)
+        .unwrap();
+    run(&mut f, &t, BOTH);
+    let told = comments(&t);
+    assert_eq!(told.len(), 2, "{told:?}");
+    let due = f.store.finding(a).unwrap().unwrap().row.due.unwrap();
+    assert!(told[1].1.contains(&format!("→ {due}")), "{}", told[1].1);
+    assert!(
+        !told[1].1.contains("lane "),
+        "only what moved: {}",
+        told[1].1
+    );
+
+    // Every notice is in the hash chain, which still verifies.
+    assert!(matches!(
+        f.store.verify_chain().unwrap(),
+        lastmile::store::events::ChainReport::Intact { .. }
+    ));
+}

@@ -213,6 +213,8 @@ impl Store {
             }
         }
         reassess(&txn, &assessor, Scope::Ids(&changed))?;
+        // Reassessing may have appended to the chain (notices for tickets): read its head again.
+        let mut events = EventWriter::new(&txn)?;
         let payload = serde_json::json!({
             "kind": kind, "file": file, "version": version, "released": released,
             "entries": entries, "findings_changed": changed.len(),

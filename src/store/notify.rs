@@ -149,6 +149,22 @@ pub(crate) fn on_fixed(conn: &Connection, origin: &Origin<'_>) -> Result<(), Sto
     Ok(())
 }
 
+/// A finding's lane or due date moved (a KEV listing, a policy change, age): its open tickets
+/// hear it, since their body states the lane and deadline as they were when they were opened.
+pub(crate) fn on_deadline(
+    conn: &Connection,
+    origin: &Origin<'_>,
+    change: &str,
+) -> Result<(), StoreError> {
+    for link in links_of(conn, origin.finding_id)? {
+        if link.at.kind == RemoteKind::Issue && link.state == "open" {
+            let body = format!("SLA update from lastmile: {change}.");
+            to_link(conn, origin, &link, Operation::Comment { body })?;
+        }
+    }
+    Ok(())
+}
+
 /// The marker that ties an issue to its finding in every replica: the finding's indexed
 /// fingerprint key, which is the same wherever the same report was imported.
 pub fn marker_for(fp_key: i64) -> String {

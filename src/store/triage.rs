@@ -127,7 +127,9 @@ pub(crate) enum Scope<'a> {
 }
 
 /// Reassesses findings and writes risk, lane, due, exposure and tier where they changed.
-/// Returns how many changed.
+/// Returns how many changed. An active finding that had a due date, whose lane or due date
+/// moved, and that has an open ticket gets a `deadline` event and a comment for the ticket, so this appends to the
+/// event chain: an `EventWriter` made before it must not be appended to after it.
 pub(crate) fn reassess(
     conn: &Connection,
     assessor: &Assessor<'_>,
@@ -137,6 +139,7 @@ pub(crate) fn reassess(
         "UPDATE findings SET risk = ?2, lane = ?3, due = ?4, exposed = ?5, tier = ?6 WHERE id = ?1",
     )?;
     let mut changed = 0;
+    let mut moved: Vec<(i64, String)> = Vec::new();
     let mut visit = |row: &Row<'_>| -> Result<(), StoreError> {
         let (mut rec, facts) = read_record(row)?;
         let (old_risk, old_lane, old_due) = (rec.risk, rec.lane, rec.due);
@@ -152,6 +155,15 @@ pub(crate) fn reassess(
         {
             update.execute(params![rec.id, a.risk, lane, due, a.exposed, a.tier])?;
             changed += 1;
+            // A first assessment (no deadline yet: just pulled, just reopened) is no news.
+            let moved_deadline =
+                old_due.is_some() && (old_lane != lane || old_due != due.as_deref());
+            if rec.status.is_active() && moved_deadline {
+                moved.push((
+                    rec.id,
+                    deadline_change(old_lane, lane, old_due, due.as_deref()),
+                ));
+            }
         }
         Ok(())
     };
@@ -175,7 +187,79 @@ pub(crate) fn reassess(
             }
         }
     }
+    tell_tickets(conn, &moved, assessor.now())?;
     Ok(changed)
+}
+
+/// "lane high → critical, due 2027-01-06 → 2026-12-14", naming only what moved.
+fn deadline_change(
+    old_lane: Option<&str>,
+    lane: Option<&str>,
+    old_due: Option<&str>,
+    due: Option<&str>,
+) -> String {
+    let shown = |v: Option<&str>| v.unwrap_or("none").to_string();
+    let mut parts = Vec::new();
+    if old_lane != lane {
+        parts.push(format!("lane {} → {}", shown(old_lane), shown(lane)));
+    }
+    if old_due != due {
+        parts.push(format!("due {} → {}", shown(old_due), shown(due)));
+    }
+    parts.join(", ")
+}
+
+/// Each moved finding with an open ticket gets a `deadline` event and a comment for the
+/// ticket. Appends to the event chain: callers append their own events before reassessing.
+fn tell_tickets(
+    conn: &Connection,
+    moved: &[(i64, String)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let open_tickets: bool = !moved.is_empty()
+        && conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM tracker_links WHERE kind = 'issue' AND state = 'open')",
+            [],
+            |r| r.get(0),
+        )?;
+    if !open_tickets {
+        return Ok(());
+    }
+    let at = stamp(now);
+    let mut events: Option<EventWriter> = None;
+    for (id, change) in moved {
+        let has_ticket: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM tracker_links
+                            WHERE finding_id = ?1 AND kind = 'issue' AND state = 'open')",
+            [id],
+            |r| r.get(0),
+        )?;
+        if !has_ticket {
+            continue;
+        }
+        let events = match &mut events {
+            Some(w) => w,
+            None => events.insert(EventWriter::new(conn)?),
+        };
+        let event_id = events.append(
+            conn,
+            &NewEvent {
+                finding_id: Some(*id),
+                at: &at,
+                actor: "lastmile",
+                kind: "deadline",
+                reason: Some(change),
+                payload: &serde_json::json!({ "change": change }).to_string(),
+            },
+        )?;
+        let origin = super::outbox::Origin {
+            finding_id: *id,
+            event_id,
+            at: &at,
+        };
+        super::notify::on_deadline(conn, &origin, change)?;
+    }
+    Ok(())
 }
 
 const POLICY_KEY: &str = "triage_policy";

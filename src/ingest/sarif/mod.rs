@@ -53,7 +53,8 @@ pub const SUPPORTED_VERSION: &str = "2.1.0";
 pub struct Limits {
     /// Results buffered in memory (per run) before the rest go to a temporary file.
     pub buffered_results: usize,
-    /// Approximate bytes of results buffered in memory (per run) before spilling.
+    /// Approximate bytes of results buffered in memory (per run) before spilling; also the
+    /// most run metadata (all runs together) that reading a file ahead keeps.
     pub buffered_bytes: usize,
     /// Largest single JSON value read whole (a result, the tool object, a string).
     pub max_value_bytes: usize,
