@@ -139,6 +139,13 @@ pub(crate) fn reassess(
         "UPDATE findings SET risk = ?2, lane = ?3, due = ?4, exposed = ?5, tier = ?6 WHERE id = ?1",
     )?;
     let mut changed = 0;
+    // Moves are collected only when some ticket could hear of them: a policy change can move
+    // every one of a million findings.
+    let tickets_open: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM tracker_links WHERE kind = 'issue' AND state = 'open')",
+        [],
+        |r| r.get(0),
+    )?;
     let mut moved: Vec<(i64, String)> = Vec::new();
     let mut visit = |row: &Row<'_>| -> Result<(), StoreError> {
         let (mut rec, facts) = read_record(row)?;
@@ -158,7 +165,7 @@ pub(crate) fn reassess(
             // A first assessment (no deadline yet: just pulled, just reopened) is no news.
             let moved_deadline =
                 old_due.is_some() && (old_lane != lane || old_due != due.as_deref());
-            if rec.status.is_active() && moved_deadline {
+            if tickets_open && rec.status.is_active() && moved_deadline {
                 moved.push((
                     rec.id,
                     deadline_change(old_lane, lane, old_due, due.as_deref()),
@@ -216,15 +223,6 @@ fn tell_tickets(
     moved: &[(i64, String)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let open_tickets: bool = !moved.is_empty()
-        && conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM tracker_links WHERE kind = 'issue' AND state = 'open')",
-            [],
-            |r| r.get(0),
-        )?;
-    if !open_tickets {
-        return Ok(());
-    }
     let at = stamp(now);
     let mut events: Option<EventWriter> = None;
     for (id, change) in moved {
