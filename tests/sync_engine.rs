@@ -289,6 +289,26 @@ fn decide(f: &mut Fixture, id: i64, kind: DecisionKind, reason: &str) {
         .unwrap();
 }
 
+/// Imports `report` (rows a1 and b2 at least) and syncs with GitHub holding issue #7 whose
+/// marker is a1's: a1 has a ticket, b2 has none.
+fn ticket_on_a1(f: &mut Fixture, report: &str) -> (Scripted, i64, i64) {
+    f.scan(report);
+    let (a, b) = (f.id_of("a1"), f.id_of("b2"));
+    f.store
+        .raw_connection()
+        .execute("UPDATE findings SET fp_key = 0 WHERE id = ?1", [a])
+        .unwrap();
+    let t = scripted(vec![]);
+    t.state.lock().unwrap().issues = vec![issue_of(
+        7,
+        "lastmile:0000000000000000",
+        "2026-01-01T00:00:00Z",
+        &[],
+    )];
+    run(f, &t, BOTH);
+    (t, a, b)
+}
+
 fn count(f: &Fixture, sql: &str) -> i64 {
     f.store
         .raw_connection()
@@ -835,20 +855,7 @@ fn a_dry_run_counts_what_a_sync_would_do_and_writes_and_sends_nothing() {
 #[test]
 fn a_comment_is_kept_in_the_trail_and_posted_on_the_ticket() {
     let mut f = fixture();
-    f.scan("a1 10\nb2 20\n");
-    let (a, b) = (f.id_of("a1"), f.id_of("b2"));
-    f.store
-        .raw_connection()
-        .execute("UPDATE findings SET fp_key = 0 WHERE id = ?1", [a])
-        .unwrap();
-    let t = scripted(vec![]);
-    t.state.lock().unwrap().issues = vec![issue_of(
-        7,
-        "lastmile:0000000000000000",
-        "2026-01-01T00:00:00Z",
-        &[],
-    )];
-    run(&mut f, &t, BOTH);
+    let (t, a, b) = ticket_on_a1(&mut f, "a1 10\nb2 20\n");
     // b has no ticket: the comment stays in lastmile's trail only.
     let queued = f
         .store
@@ -963,20 +970,7 @@ fn an_expired_acceptance_reopens_the_alert_it_dismissed() {
 #[test]
 fn labels_reach_the_ticket_through_add_and_remove_and_need_a_ticket() {
     let mut f = fixture();
-    f.scan("a1 10\nb2 20\n");
-    let (a, b) = (f.id_of("a1"), f.id_of("b2"));
-    f.store
-        .raw_connection()
-        .execute("UPDATE findings SET fp_key = 0 WHERE id = ?1", [a])
-        .unwrap();
-    let t = scripted(vec![]);
-    t.state.lock().unwrap().issues = vec![issue_of(
-        7,
-        "lastmile:0000000000000000",
-        "2026-01-01T00:00:00Z",
-        &[],
-    )];
-    run(&mut f, &t, BOTH);
+    let (t, a, b) = ticket_on_a1(&mut f, "a1 10\nb2 20\n");
     let err = f
         .store
         .label(&[b], &["p1".into()], &[], "alice", &f.clock)
@@ -1046,20 +1040,10 @@ fn an_alert_links_to_the_active_finding_of_its_location_not_an_older_fixed_one()
 fn a_ticket_hears_when_its_findings_lane_or_deadline_moves_and_only_then() {
     let mut f = fixture();
     // a1 has a ticket and a CVE; b2 has the same CVE and no ticket.
-    f.scan("a1 10 medium CVE-2024-3400\nb2 20 medium CVE-2024-3400\n");
-    let (a, b) = (f.id_of("a1"), f.id_of("b2"));
-    f.store
-        .raw_connection()
-        .execute("UPDATE findings SET fp_key = 0 WHERE id = ?1", [a])
-        .unwrap();
-    let t = scripted(vec![]);
-    t.state.lock().unwrap().issues = vec![issue_of(
-        7,
-        "lastmile:0000000000000000",
-        "2026-01-01T00:00:00Z",
-        &[],
-    )];
-    run(&mut f, &t, BOTH);
+    let (t, a, b) = ticket_on_a1(
+        &mut f,
+        "a1 10 medium CVE-2024-3400\nb2 20 medium CVE-2024-3400\n",
+    );
     let comments = |t: &Scripted| -> Vec<(i64, String)> {
         t.state
             .lock()
