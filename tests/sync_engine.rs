@@ -289,11 +289,11 @@ fn decide(f: &mut Fixture, id: i64, kind: DecisionKind, reason: &str) {
         .unwrap();
 }
 
-/// Imports `report` (rows a1 and b2 at least) and syncs with GitHub holding issue #7 whose
-/// marker is a1's: a1 has a ticket, b2 has none.
-fn ticket_on_a1(f: &mut Fixture, report: &str) -> (Scripted, i64, i64) {
+/// Imports `report` (a row a1 at least) and syncs with GitHub holding issue #7 whose marker
+/// is a1's, so a1 has a ticket and nothing else does.
+fn ticket_on_a1(f: &mut Fixture, report: &str) -> (Scripted, i64) {
     f.scan(report);
-    let (a, b) = (f.id_of("a1"), f.id_of("b2"));
+    let a = f.id_of("a1");
     f.store
         .raw_connection()
         .execute("UPDATE findings SET fp_key = 0 WHERE id = ?1", [a])
@@ -306,7 +306,7 @@ fn ticket_on_a1(f: &mut Fixture, report: &str) -> (Scripted, i64, i64) {
         &[],
     )];
     run(f, &t, BOTH);
-    (t, a, b)
+    (t, a)
 }
 
 fn count(f: &Fixture, sql: &str) -> i64 {
@@ -616,20 +616,7 @@ fn a_remote_dismissal_with_no_local_change_is_applied_with_who_and_why() {
 #[test]
 fn an_assignment_reaches_the_ticket_as_add_and_remove_and_a_tracker_reassignment_wins() {
     let mut f = fixture();
-    f.scan("a1 10\n");
-    let id = f.id_of("a1");
-    f.store
-        .raw_connection()
-        .execute("UPDATE findings SET fp_key = 0 WHERE id = ?1", [id])
-        .unwrap();
-    let t = scripted(vec![]);
-    t.state.lock().unwrap().issues = vec![issue_of(
-        7,
-        "lastmile:0000000000000000",
-        "2026-01-01T00:00:00Z",
-        &[],
-    )];
-    run(&mut f, &t, BOTH);
+    let (t, id) = ticket_on_a1(&mut f, "a1 10\n");
     let policy = f.policy.clone();
     let to = |who: &str| Assignment {
         owner: Some(who.into()),
@@ -855,7 +842,8 @@ fn a_dry_run_counts_what_a_sync_would_do_and_writes_and_sends_nothing() {
 #[test]
 fn a_comment_is_kept_in_the_trail_and_posted_on_the_ticket() {
     let mut f = fixture();
-    let (t, a, b) = ticket_on_a1(&mut f, "a1 10\nb2 20\n");
+    let (t, a) = ticket_on_a1(&mut f, "a1 10\nb2 20\n");
+    let b = f.id_of("b2");
     // b has no ticket: the comment stays in lastmile's trail only.
     let queued = f
         .store
@@ -970,7 +958,8 @@ fn an_expired_acceptance_reopens_the_alert_it_dismissed() {
 #[test]
 fn labels_reach_the_ticket_through_add_and_remove_and_need_a_ticket() {
     let mut f = fixture();
-    let (t, a, b) = ticket_on_a1(&mut f, "a1 10\nb2 20\n");
+    let (t, a) = ticket_on_a1(&mut f, "a1 10\nb2 20\n");
+    let b = f.id_of("b2");
     let err = f
         .store
         .label(&[b], &["p1".into()], &[], "alice", &f.clock)
@@ -1040,10 +1029,11 @@ fn an_alert_links_to_the_active_finding_of_its_location_not_an_older_fixed_one()
 fn a_ticket_hears_when_its_findings_lane_or_deadline_moves_and_only_then() {
     let mut f = fixture();
     // a1 has a ticket and a CVE; b2 has the same CVE and no ticket.
-    let (t, a, b) = ticket_on_a1(
+    let (t, a) = ticket_on_a1(
         &mut f,
         "a1 10 medium CVE-2024-3400\nb2 20 medium CVE-2024-3400\n",
     );
+    let b = f.id_of("b2");
     let comments = |t: &Scripted| -> Vec<(i64, String)> {
         t.state
             .lock()
