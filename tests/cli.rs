@@ -436,14 +436,17 @@ fn a_command_started_during_a_large_import_says_why_it_cannot_open_the_database(
     generator::write_sarif(
         file,
         &generator::SEMGREP,
-        generator::synthetic(&generator::SEMGREP, 4, 200_000, 2000),
+        generator::synthetic(&generator::SEMGREP, 4, 300_000, 2000),
         &WriteOptions::default(),
     )
     .unwrap();
     let db_len = || std::fs::metadata(env.db()).map(|m| m.len()).unwrap_or(0);
     let grown = db_len() + (4 << 20);
+    // Readers are shut out from the import's first cache spill (the file grows) to its commit;
+    // a small cache makes that most of the import, longer than a reader's five-second wait.
     let mut import = env
         .cmd()
+        .env("LASTMILE_IMPORT_CACHE_MIB", "4")
         .args(["import", "--repo", "big", big.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -454,19 +457,41 @@ fn a_command_started_during_a_large_import_says_why_it_cannot_open_the_database(
     }
     let out = env.run(&["findings", "--limit", "1"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    if import.try_wait().unwrap().is_none() {
-        assert_eq!(out.status.code(), Some(1), "{out:?}");
-        assert!(
-            err.contains("another lastmile is writing to this database"),
-            "{err}"
-        );
-        assert_eq!(err.trim().lines().count(), 1, "{err}");
-    }
-    // Either way the import itself is whole.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the import committed within the command's wait; make the report larger: {out:?}"
+    );
+    assert!(
+        err.contains("another lastmile is writing to this database"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // The import itself is whole.
     assert!(import.wait_with_output().unwrap().status.success());
     let stats: Value =
         serde_json::from_str(&env.ok(&["stats", "-q", "repo=big", "--format", "json"])).unwrap();
-    assert_eq!(stats["total"], 200_000);
+    assert_eq!(stats["total"], 300_000);
+}
+
+#[test]
+fn a_bad_import_cache_setting_is_named_and_nothing_is_imported() {
+    let env = Env::new();
+    let report = support::corpus().join("sarif/real/bandit-pygoat-7afef1ab.sarif");
+    let out = env
+        .cmd()
+        .env("LASTMILE_IMPORT_CACHE_MIB", "lots")
+        .args(["import", "--repo", "pygoat", report.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("LASTMILE_IMPORT_CACHE_MIB=lots") && err.contains("2 to 4096"),
+        "{err}"
+    );
+    let stats: Value = serde_json::from_str(&env.ok(&["stats", "--format", "json"])).unwrap();
+    assert_eq!(stats["total"], 0);
 }
 
 #[test]

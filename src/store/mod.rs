@@ -87,7 +87,27 @@ impl StoreError {
 /// random inserts into the identity index thrash a smaller cache (1M results: 16 s at 64 MiB,
 /// 12.7 s at 128 MiB, peak memory 190 -> 260 MB).
 pub(crate) const NORMAL_CACHE_KIB: i64 = -65536;
-pub(crate) const IMPORT_CACHE_KIB: i64 = -131072;
+const IMPORT_CACHE_MIB: i64 = 128;
+
+/// The import's page cache as `cache_size` takes it: `LASTMILE_IMPORT_CACHE_MIB` (2-4096) for
+/// machines with less memory to spare (a smaller cache is slower, not wrong), else 128 MiB.
+pub(crate) fn import_cache_kib() -> Result<i64, StoreError> {
+    const VAR: &str = "LASTMILE_IMPORT_CACHE_MIB";
+    let Some(value) = std::env::var_os(VAR) else {
+        return Ok(-IMPORT_CACHE_MIB * 1024);
+    };
+    let mib = value
+        .to_str()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|m| (2..=4096).contains(m))
+        .ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "{VAR}={}: expected a whole number of MiB from 2 to 4096",
+                crate::sanitize::line(&value.to_string_lossy())
+            ))
+        })?;
+    Ok(-mib * 1024)
+}
 
 /// How long a writer waits for another process's lock before giving up.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

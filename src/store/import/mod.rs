@@ -217,9 +217,9 @@ impl super::Store {
         opts: &ImportOptions,
         clock: &dyn Clock,
     ) -> Result<ImportOutcome, StoreError> {
+        let cache = super::import_cache_kib()?;
         let journal = journal::enter(&self.conn, super::BUSY_TIMEOUT)?;
-        self.conn
-            .pragma_update(None, "cache_size", super::IMPORT_CACHE_KIB)?;
+        self.conn.pragma_update(None, "cache_size", cache)?;
         // The writer points findings only at the scope and scan rows it wrote or read in this
         // same transaction; SQLite's two parent lookups per finding would check nothing else
         // (and cost 3-5% of a large import).
