@@ -205,7 +205,8 @@ fn process_setup() {
     });
 }
 
-fn is_busy(e: &rusqlite::Error) -> bool {
+/// Another connection holds the lock this one needs.
+pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _)
         if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }

@@ -44,14 +44,7 @@ pub(super) fn enter(conn: &Connection, busy_timeout: Duration) -> Result<Journal
             Ok(Journal::Rollback)
         }
         Ok(_) => Ok(Journal::Wal),
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if matches!(
-                e.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            ) =>
-        {
-            Ok(Journal::Wal)
-        }
+        Err(e) if crate::store::is_busy(&e) => Ok(Journal::Wal),
         Err(e) => Err(e.into()),
     }
 }
