@@ -54,6 +54,11 @@ impl<R: Read> Input<R> {
         }
     }
 
+    /// The report's name, as errors give it.
+    pub(super) fn file(&self) -> &str {
+        &self.file
+    }
+
     /// Drops a UTF-8 byte-order mark; some Windows tools write one.
     pub(super) fn skip_bom(&mut self) -> Result<(), IngestError> {
         while self.end - self.pos < 3 && !self.eof {

@@ -86,9 +86,8 @@ fn read_ahead(reopen: Reopen<'_>, file: &str, limits: Limits) -> Option<Vec<Opti
                 };
                 let raw = inp.value::<Box<RawValue>>()?;
                 bytes += raw.get().len();
-                let mut sub = Input::new(raw.get().as_bytes(), file, limits.max_value_bytes);
-                meta.members
-                    .push((Member::read(&mut sub, kind)?, text_hash(&raw)));
+                let member = Member::from_raw(&raw, kind, file, limits.max_value_bytes)?;
+                meta.members.push((member, text_hash(&raw)));
                 Ok(())
             })?;
             kept += bytes;

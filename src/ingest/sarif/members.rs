@@ -103,6 +103,17 @@ impl Member {
         })
     }
 
+    /// Reads a member from its text as captured whole (the lookahead's, and the main pass's
+    /// check of it); `file` names the report in errors.
+    pub fn from_raw(
+        raw: &serde_json::value::RawValue,
+        kind: Kind,
+        file: &str,
+        max_value: usize,
+    ) -> Result<Member, IngestError> {
+        Member::read(&mut Input::new(raw.get().as_bytes(), file, max_value), kind)
+    }
+
     /// Tells the context; an error is a tool the context refuses, in words for the user.
     pub fn apply(self, ctx: &mut RunContext) -> Result<(), String> {
         match self {

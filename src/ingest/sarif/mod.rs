@@ -320,10 +320,7 @@ fn run<R: Read>(
             if expected.applied {
                 return Ok(());
             }
-            let member = Member::read(
-                &mut Input::new(raw.get().as_bytes(), "", limits.max_value_bytes),
-                kind,
-            )?;
+            let member = Member::from_raw(&raw, kind, inp.file(), limits.max_value_bytes)?;
             return member.apply(&mut st.ctx).map_err(|m| inp.error_here(&m));
         }
         let member = Member::read(inp, kind)?;
