@@ -149,18 +149,24 @@ pub(crate) fn on_fixed(conn: &Connection, origin: &Origin<'_>) -> Result<(), Sto
     Ok(())
 }
 
+/// The finding's open tickets: the ones a change of its deadline is worth a comment on.
+pub(crate) fn open_tickets(conn: &Connection, finding_id: i64) -> Result<Vec<Link>, StoreError> {
+    let mut links = links_of(conn, finding_id)?;
+    links.retain(|l| l.at.kind == RemoteKind::Issue && l.state == "open");
+    Ok(links)
+}
+
 /// A finding's lane or due date moved (a KEV listing, a policy change, age): its open tickets
 /// hear it, since their body states the lane and deadline as they were when they were opened.
 pub(crate) fn on_deadline(
     conn: &Connection,
     origin: &Origin<'_>,
+    tickets: &[Link],
     change: &str,
 ) -> Result<(), StoreError> {
-    for link in links_of(conn, origin.finding_id)? {
-        if link.at.kind == RemoteKind::Issue && link.state == "open" {
-            let body = format!("SLA update from lastmile: {change}.");
-            to_link(conn, origin, &link, Operation::Comment { body })?;
-        }
+    for link in tickets {
+        let body = format!("SLA update from lastmile: {change}.");
+        to_link(conn, origin, link, Operation::Comment { body })?;
     }
     Ok(())
 }

@@ -128,8 +128,8 @@ pub(crate) enum Scope<'a> {
 
 /// Reassesses findings and writes risk, lane, due, exposure and tier where they changed.
 /// Returns how many changed. An active finding that had a due date, whose lane or due date
-/// moved, and that has an open ticket gets a `deadline` event and a comment for the ticket, so this appends to the
-/// event chain: an `EventWriter` made before it must not be appended to after it.
+/// moved, and that has an open ticket gets a `deadline` event and a comment for the ticket.
+/// So this appends to the event chain: an `EventWriter` made before it must not append after.
 pub(crate) fn reassess(
     conn: &Connection,
     assessor: &Assessor<'_>,
@@ -226,13 +226,8 @@ fn tell_tickets(
     let at = stamp(now);
     let mut events: Option<EventWriter> = None;
     for (id, change) in moved {
-        let has_ticket: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM tracker_links
-                            WHERE finding_id = ?1 AND kind = 'issue' AND state = 'open')",
-            [id],
-            |r| r.get(0),
-        )?;
-        if !has_ticket {
+        let tickets = super::notify::open_tickets(conn, *id)?;
+        if tickets.is_empty() {
             continue;
         }
         let events = match &mut events {
@@ -255,7 +250,7 @@ fn tell_tickets(
             event_id,
             at: &at,
         };
-        super::notify::on_deadline(conn, &origin, change)?;
+        super::notify::on_deadline(conn, &origin, &tickets, change)?;
     }
     Ok(())
 }
