@@ -10,7 +10,9 @@ mod node_harness;
 
 use lastmile::model::{DecisionKind, Severity, Status};
 use lastmile::store::outbox::OutboxRow;
-use lastmile::store::{AssignHow, Assignment, DecisionRequest, Matcher, OutboxFilter, Store};
+use lastmile::store::{
+    AssignHow, Assignment, DecisionRequest, Matcher, OutboxFilter, PulledPage, Store,
+};
 use lastmile::trackers::engine::{self, Context, Plan};
 use lastmile::trackers::github::{GitHub, GithubSettings};
 use lastmile::trackers::http::{Client, RecordingSleeper, Secret};
@@ -266,10 +268,12 @@ fn every_kind_of_push_is_a_request_githubs_spec_allows() {
     ] {
         store
             .apply_pulled(
-                &ep(kind),
-                "app",
-                &[item(kind, n, rule)],
-                &Matcher::default(),
+                &PulledPage {
+                    endpoint: &ep(kind),
+                    local_repo: "app",
+                    items: &[item(kind, n, rule)],
+                    matcher: &Matcher::default(),
+                },
                 None,
                 &policy,
                 &clock,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyModifiers};
 use lastmile::clock::FixedClock;
 use lastmile::model::{DecisionKind, Severity, Status};
-use lastmile::store::{Advance, DecisionRequest, OutboxFilter, Store};
+use lastmile::store::{Advance, DecisionRequest, OutboxFilter, PulledPage, Store};
 use lastmile::trackers::engine::{Progress, Summary};
 use lastmile::trackers::{Endpoint, RemoteItem, RemoteKind, RemoteRef, RemoteState};
 use lastmile::triage::policy::Policy;
@@ -90,10 +90,12 @@ fn pull(path: &Path, items: &[RemoteItem]) {
     };
     store
         .apply_pulled(
-            &endpoint(),
-            "payments-api",
-            items,
-            &matcher,
+            &PulledPage {
+                endpoint: &endpoint(),
+                local_repo: "payments-api",
+                items,
+                matcher: &matcher,
+            },
             Some(&advance),
             &Policy::default(),
             &clock(),

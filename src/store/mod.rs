@@ -34,7 +34,7 @@ pub use notify::TicketOutcome;
 pub use outbox::{OutboxFilter, OutboxRow};
 pub use queries::{Anchor, Counts, EventRow, Page, PageRequest, SortField, SortKey, Stats};
 pub use routing::{Assigned, Assignment, Current as CurrentAssignment, How as AssignHow};
-pub use sync::{Advance, PullCounts, SyncMark};
+pub use sync::{Advance, PullCounts, PulledPage, SyncMark};
 pub use teams::TeamLoad;
 pub use triage::{LaneSummary, Recomputed, TickReport};
 

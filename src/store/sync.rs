@@ -51,13 +51,14 @@ pub struct PullCounts {
     pub conflicts: u64,
 }
 
-/// One page of pulled items and where they go.
+/// One page of pulled items and where they go: the endpoint, the local repo its alerts and
+/// issues belong to, and the matcher that links them to imported findings.
 #[derive(Clone, Copy)]
-struct Page<'a> {
-    endpoint: &'a Endpoint,
-    local_repo: &'a str,
-    items: &'a [RemoteItem],
-    matcher: &'a Matcher,
+pub struct PulledPage<'a> {
+    pub endpoint: &'a Endpoint,
+    pub local_repo: &'a str,
+    pub items: &'a [RemoteItem],
+    pub matcher: &'a Matcher,
 }
 
 impl std::ops::AddAssign for PullCounts {
@@ -504,55 +505,36 @@ impl Store {
 
     /// Stores one pulled page and, when given, the endpoint's new mark, in one transaction:
     /// a watermark never gets ahead of what is stored.
-    #[allow(clippy::too_many_arguments)]
     pub fn apply_pulled(
         &mut self,
-        endpoint: &Endpoint,
-        local_repo: &str,
-        items: &[RemoteItem],
-        matcher: &Matcher,
+        page: &PulledPage<'_>,
         advance: Option<&Advance>,
         policy: &Policy,
         clock: &dyn Clock,
     ) -> Result<PullCounts, StoreError> {
-        let page = Page {
-            endpoint,
-            local_repo,
-            items,
-            matcher,
-        };
-        self.apply_page(&page, Some(advance), policy, clock)
+        self.apply_page(page, Some(advance), policy, clock)
     }
 
     /// What `apply_pulled` would do with a page, counted by doing it in a transaction that is
     /// then rolled back: a dry run's figures come from the same code as a real sync's.
     pub fn preview_pulled(
         &mut self,
-        endpoint: &Endpoint,
-        local_repo: &str,
-        items: &[RemoteItem],
-        matcher: &Matcher,
+        page: &PulledPage<'_>,
         policy: &Policy,
         clock: &dyn Clock,
     ) -> Result<PullCounts, StoreError> {
-        let page = Page {
-            endpoint,
-            local_repo,
-            items,
-            matcher,
-        };
-        self.apply_page(&page, None, policy, clock)
+        self.apply_page(page, None, policy, clock)
     }
 
     /// `keep`: `Some(advance)` commits (moving the mark when given), `None` rolls back.
     fn apply_page(
         &mut self,
-        page: &Page<'_>,
+        page: &PulledPage<'_>,
         keep: Option<Option<&Advance>>,
         policy: &Policy,
         clock: &dyn Clock,
     ) -> Result<PullCounts, StoreError> {
-        let Page {
+        let PulledPage {
             endpoint,
             local_repo,
             items,

@@ -5,7 +5,7 @@
 use super::model::{Cursor, Endpoint, NewTicket, Operation, RemoteKind, Tracker, TrackerError};
 use crate::clock::Clock;
 use crate::store::outbox::{Intent, OutboxRow};
-use crate::store::{Advance, PullCounts, Store, StoreError};
+use crate::store::{Advance, PullCounts, PulledPage, Store, StoreError};
 use crate::triage::policy::Policy;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
@@ -243,9 +243,14 @@ async fn pull_endpoint<T: Tracker>(
         if matcher.is_none() {
             matcher = Some(store.matcher(local, ep.kind)?);
         }
-        let m = matcher.as_ref().expect("built above");
+        let pulled = PulledPage {
+            endpoint: ep,
+            local_repo: local,
+            items: &page.items,
+            matcher: matcher.as_ref().expect("built above"),
+        };
         if plan.dry_run {
-            let would = store.preview_pulled(ep, local, &page.items, m, ctx.policy, ctx.clock)?;
+            let would = store.preview_pulled(&pulled, ctx.policy, ctx.clock)?;
             counts += would;
             summary.pulled += would;
         } else {
@@ -262,15 +267,7 @@ async fn pull_endpoint<T: Tracker>(
             } else {
                 None
             };
-            let stored = store.apply_pulled(
-                ep,
-                local,
-                &page.items,
-                m,
-                advance.as_ref(),
-                ctx.policy,
-                ctx.clock,
-            )?;
+            let stored = store.apply_pulled(&pulled, advance.as_ref(), ctx.policy, ctx.clock)?;
             // Counted as stored, so a walk that fails later still reports what it kept.
             counts += stored;
             summary.pulled += stored;
