@@ -8,13 +8,9 @@ fn events_from(
     doc: &str,
     limits: Limits,
     reopen: Option<crate::ingest::sarif::Reopen<'_>>,
-    mut on_finding: impl FnMut(),
 ) -> Result<Vec<ImportEvent>, IngestError> {
     let mut out = Vec::new();
     crate::ingest::sarif::parse_with(doc.as_bytes(), "t.sarif", limits, reopen, &mut |e| {
-        if matches!(e, ImportEvent::Finding(_)) {
-            on_finding();
-        }
         out.push(e);
         Ok(())
     })?;
@@ -49,7 +45,7 @@ fn reading_ahead_gives_the_events_of_holding_every_result_until_the_run_ends() {
         let again = reread(&doc);
         // Whatever the limits: the run's metadata is read ahead, not waited for.
         for limits in [Limits::default(), TINY] {
-            let ahead = events_from(&doc, limits, Some(&again), || {}).unwrap();
+            let ahead = events_from(&doc, limits, Some(&again)).unwrap();
             assert_eq!(ahead, held, "{run}");
         }
     }
@@ -108,7 +104,7 @@ fn results_before_the_tool_stream_instead_of_waiting_for_the_run_to_end() {
     );
     assert_eq!(out, events(&doc, Limits::default()).unwrap());
     // Without a second read (a pipe), the same events once the run has closed.
-    let streamed = events_from(&doc, TINY, None, || {}).unwrap();
+    let streamed = events_from(&doc, TINY, None).unwrap();
     assert_eq!(streamed, out);
 }
 
@@ -120,7 +116,7 @@ fn a_report_rewritten_between_the_two_reads_is_refused() {
     let other = doc.replace(r#""name": "T""#, r#""name": "Other""#);
     assert_ne!(other, doc);
     let again = reread(&other);
-    let err = events_from(&doc, Limits::default(), Some(&again), || {}).unwrap_err();
+    let err = events_from(&doc, Limits::default(), Some(&again)).unwrap_err();
     assert!(
         err.message.contains("changed while it was being read"),
         "{err}"
@@ -133,7 +129,7 @@ fn a_report_rewritten_between_the_two_reads_is_refused() {
     );
     assert_ne!(fewer, doc);
     let again = reread(&doc);
-    let err = events_from(&fewer, Limits::default(), Some(&again), || {}).unwrap_err();
+    let err = events_from(&fewer, Limits::default(), Some(&again)).unwrap_err();
     assert!(
         err.message.contains("changed while it was being read"),
         "{err}"
@@ -153,14 +149,8 @@ fn when_the_second_read_fails_the_single_pass_result_stands() {
         )))
     };
     let held = events(&good, Limits::default()).unwrap();
-    assert_eq!(
-        events_from(&good, TINY, Some(&broken), || {}).unwrap(),
-        held
-    );
-    assert_eq!(
-        events_from(&good, TINY, Some(&garbage), || {}).unwrap(),
-        held
-    );
+    assert_eq!(events_from(&good, TINY, Some(&broken)).unwrap(), held);
+    assert_eq!(events_from(&good, TINY, Some(&garbage)).unwrap(), held);
     // A broken report gives the same error, at the same place, with or without reading ahead.
     for doc in [
         log(&format!(
@@ -171,7 +161,7 @@ fn when_the_second_read_fails_the_single_pass_result_stands() {
     ] {
         let again = reread(&doc);
         let alone = events(&doc, TINY).unwrap_err();
-        let ahead = events_from(&doc, TINY, Some(&again), || {}).unwrap_err();
+        let ahead = events_from(&doc, TINY, Some(&again)).unwrap_err();
         assert_eq!(ahead, alone, "{doc}");
     }
 }
@@ -196,33 +186,37 @@ fn several_runs_are_read_ahead_in_one_second_pass() {
         })
         .collect();
     assert_eq!(tools, ["T", "T", "U"]);
-    assert_eq!(events_from(&doc, TINY, Some(&again), || {}).unwrap(), held);
+    assert_eq!(events_from(&doc, TINY, Some(&again)).unwrap(), held);
     assert_eq!(opened.get(), 1, "one lookahead pass serves every run");
 }
 
 #[test]
 fn run_metadata_past_the_memory_bound_is_not_read_ahead() {
-    // The lookahead keeps at most `buffered_bytes` of run metadata; past it, a run takes the
-    // single-pass path (the same events as from a pipe).
-    let doc = log(&format!(
-        "{{{LATE_CONTEXT_RESULTS}, {TOOL}, {LATE_CONTEXT_TAIL}}}"
-    ));
+    // The tool comes first; the repository is named after the results. Holding gives up after
+    // two results, so only reading ahead brings the repository to BeginRun, and the lookahead
+    // keeps at most `buffered_bytes` of metadata.
+    let results = r#""results": [{"ruleId": "R1", "message": {"text": "a"}},
+                                 {"ruleId": "R2", "message": {"text": "b"}},
+                                 {"ruleId": "R3", "message": {"text": "c"}}]"#;
+    let doc = log(&format!("{{{TOOL}, {results}, {LATE_CONTEXT_TAIL}}}"));
+    let repo_of = |events: &[ImportEvent]| match &events[0] {
+        ImportEvent::BeginRun(info) => info.repo_hint.clone(),
+        other => panic!("{other:?}"),
+    };
     let small = Limits {
         buffered_results: 2,
         buffered_bytes: 200,
         ..Limits::default()
     };
     let again = reread(&doc);
-    let piped = events_from(&doc, small, None, || {}).unwrap();
-    assert_eq!(
-        events_from(&doc, small, Some(&again), || {}).unwrap(),
-        piped
-    );
-    // With room for it, the run is read ahead and gives what holding it whole would.
+    let piped = events_from(&doc, small, None).unwrap();
+    assert_eq!(repo_of(&piped), None);
+    assert_eq!(events_from(&doc, small, Some(&again)).unwrap(), piped);
     let roomy = Limits {
         buffered_bytes: 64 << 10,
         ..small
     };
-    let ahead = events_from(&doc, roomy, Some(&again), || {}).unwrap();
+    let ahead = events_from(&doc, roomy, Some(&again)).unwrap();
+    assert_eq!(repo_of(&ahead).as_deref(), Some("acme/app"));
     assert_eq!(ahead, events(&doc, Limits::default()).unwrap());
 }
