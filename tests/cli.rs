@@ -369,41 +369,42 @@ fn config_check_names_lines_and_keys() {
     assert_eq!(out.status.code(), Some(1));
 }
 
-#[test]
-fn an_import_killed_half_way_leaves_the_database_as_it_was() {
+/// An env with pygoat's Bandit report imported, and a generated Semgrep report of `results`
+/// results whose import (`--repo big`) is running, with the small page cache that makes it
+/// write into the database file (and shut readers out) for most of its time. Returns once the
+/// file has grown: the import is mid-transaction, past its first cache spill. Also returns
+/// the database's content and length from before the import.
+fn large_import_underway(results: u64) -> (Env, std::process::Child, String, u64) {
     use lastmile::demo::generator::{self, WriteOptions};
     let env = Env::new();
     env.import_json(
         &support::corpus().join("sarif/real/bandit-pygoat-7afef1ab.sarif"),
         "pygoat",
     );
-    let before = support::dump(&env.db());
     let big = env.dir.path().join("big.sarif");
     let file = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
     generator::write_sarif(
         file,
         &generator::SEMGREP,
-        generator::synthetic(&generator::SEMGREP, 3, 200_000, 2000),
+        generator::synthetic(&generator::SEMGREP, 4, results, 2000),
         &WriteOptions::default(),
     )
     .unwrap();
-    let mut child = env
+    let db_len = || std::fs::metadata(env.db()).map(|m| m.len()).unwrap_or(0);
+    let (before, original) = (support::dump(&env.db()), db_len());
+    let grown = original + (4 << 20);
+    let mut import = env
         .cmd()
+        .env("LASTMILE_IMPORT_CACHE_MIB", "4")
         .args(["import", "--repo", "big", big.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Alone with its database, the import writes through the rollback journal (see
-    // store/import/journal.rs): wait until it has written into the database file itself, then
-    // kill it mid-transaction, leaving a hot journal for the next open to roll back.
-    let db_len = || std::fs::metadata(env.db()).map(|m| m.len()).unwrap_or(0);
-    let original = db_len();
-    let grown = original + (4 << 20);
-    let journal = PathBuf::from(format!("{}-journal", env.db().display()));
     let started = std::time::Instant::now();
     while db_len() < grown {
         assert!(
-            child.try_wait().unwrap().is_none(),
-            "the import finished before it could be killed"
+            import.try_wait().unwrap().is_none(),
+            "the import finished too soon"
         );
         assert!(
             started.elapsed() < std::time::Duration::from_secs(60),
@@ -411,12 +412,23 @@ fn an_import_killed_half_way_leaves_the_database_as_it_was() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    (env, import, before, original)
+}
+
+#[test]
+fn an_import_killed_half_way_leaves_the_database_as_it_was() {
+    // Alone with its database, the import writes through the rollback journal (see
+    // store/import/journal.rs): killed mid-transaction, it leaves a hot journal for the next
+    // open to roll back.
+    let (env, mut import, before, original) = large_import_underway(200_000);
+    import.kill().unwrap();
+    import.wait().unwrap();
+    let journal = PathBuf::from(format!("{}-journal", env.db().display()));
     assert!(journal.exists(), "killed with its journal hot");
     assert_eq!(support::dump(&env.db()), before);
     assert!(!journal.exists(), "rolled back on open");
-    assert_eq!(db_len(), original, "the file is cut back to its old end");
+    let len = std::fs::metadata(env.db()).unwrap().len();
+    assert_eq!(len, original, "the file is cut back to its old end");
     assert!(
         env.ok(&["audit", "verify"])
             .starts_with("audit trail intact")
@@ -425,36 +437,9 @@ fn an_import_killed_half_way_leaves_the_database_as_it_was() {
 
 #[test]
 fn a_command_started_during_a_large_import_says_why_it_cannot_open_the_database() {
-    use lastmile::demo::generator::{self, WriteOptions};
-    let env = Env::new();
-    env.import_json(
-        &support::corpus().join("sarif/real/bandit-pygoat-7afef1ab.sarif"),
-        "pygoat",
-    );
-    let big = env.dir.path().join("big.sarif");
-    let file = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
-    generator::write_sarif(
-        file,
-        &generator::SEMGREP,
-        generator::synthetic(&generator::SEMGREP, 4, 300_000, 2000),
-        &WriteOptions::default(),
-    )
-    .unwrap();
-    let db_len = || std::fs::metadata(env.db()).map(|m| m.len()).unwrap_or(0);
-    let grown = db_len() + (4 << 20);
-    // Readers are shut out from the import's first cache spill (the file grows) to its commit;
-    // a small cache makes that most of the import, longer than a reader's five-second wait.
-    let mut import = env
-        .cmd()
-        .env("LASTMILE_IMPORT_CACHE_MIB", "4")
-        .args(["import", "--repo", "big", big.to_str().unwrap()])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    while db_len() < grown {
-        assert!(import.try_wait().unwrap().is_none(), "finished too soon");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    // Readers are shut out from the import's first cache spill to its commit, which with the
+    // small cache is longer than a reader's five-second wait.
+    let (env, import, _, _) = large_import_underway(300_000);
     let out = env.run(&["findings", "--limit", "1"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
