@@ -4,7 +4,7 @@
 
 use super::counters::CounterDeltas;
 use super::events::{EventWriter, NewEvent};
-use super::sync::finding_now;
+use super::sync_item::finding_now;
 use super::{Store, StoreError};
 use crate::clock::{Clock, stamp};
 use crate::model::Status;

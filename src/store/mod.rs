@@ -17,6 +17,7 @@ pub mod outbox;
 mod queries;
 pub mod routing;
 pub mod sync;
+mod sync_item;
 mod teams;
 mod triage;
 
