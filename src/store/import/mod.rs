@@ -14,10 +14,10 @@ use super::StoreError;
 use crate::clock::Clock;
 use crate::ingest::{ImportEvent, IngestError};
 use crossbeam_channel::bounded;
+pub(crate) use prepare::fp_key;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use writer::Writer;
-pub(crate) use writer::fp_key;
 
 /// A streaming report parser, e.g. `|r, f, e| ingest::sarif::parse(r, f, e)`.
 pub trait Parser:

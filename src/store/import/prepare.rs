@@ -1,9 +1,10 @@
-//! What the parser's thread works out for each finding before it crosses to the writer: the
-//! writer's thread is the import's bottleneck (SQLite's inserts), the parser's has time to spare.
+//! What the parser's thread works out for each finding before it crosses to the writer (the
+//! writer's thread is the import's bottleneck): its scope, its fingerprint key, the hash of its
+//! details, and whether the report repeats it.
 
-use super::writer::{content_hash, fp_key, scope_of};
-use crate::ingest::ImportEvent;
+use crate::ingest::{ImportEvent, ImportedFinding, RunInfo};
 use crate::prehashed::BuildPassThrough;
+use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 
 /// A finding's keys, as the writer would otherwise compute them.
@@ -17,6 +18,18 @@ pub(super) struct Keys {
     /// collision): only such a result needs the writer's identity probe in a scope that was
     /// empty before the scan.
     pub repeat: bool,
+}
+
+impl Keys {
+    /// A finding's keys with nothing known of the rest of the report: `repeat` is assumed, so
+    /// the writer probes for it.
+    pub(super) fn of(f: &ImportedFinding) -> Keys {
+        Keys {
+            content: content_hash(f),
+            fp_key: fp_key(&f.fingerprint),
+            repeat: true,
+        }
+    }
 }
 
 /// Keys per scope, as the writer groups runs into scans: several runs of one tool are one scope.
@@ -67,6 +80,67 @@ impl Preparer {
             }
         }
     }
+}
+
+/// The indexed stand-in for a fingerprint: 64-bit FNV-1a, stable across versions and platforms
+/// (it is stored). Collisions are harmless: lookups compare the full fingerprint too.
+pub(crate) fn fp_key(fingerprint: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in fingerprint.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+/// The scope (repo, tool) a run's findings belong to: `--repo`, else the report's, else
+/// "default"; the tool's name, else "unknown".
+pub(super) fn scope_of(repo: Option<&str>, info: &RunInfo) -> (String, String) {
+    let repo = repo
+        .or(info.repo_hint.as_deref())
+        .unwrap_or("default")
+        .to_string();
+    let tool = if info.tool.trim().is_empty() {
+        "unknown".to_string()
+    } else {
+        info.tool.clone()
+    };
+    (repo, tool)
+}
+
+/// Identifies the details a rescan may refresh; `baseline_state` is per scan and left out.
+pub(super) fn content_hash(f: &ImportedFinding) -> [u8; 16] {
+    let mut h = Sha256::new();
+    // Decimal digits as `to_string` writes them (stored hashes must not change), without
+    // allocating twice per finding.
+    let mut buffers = [itoa::Buffer::new(), itoa::Buffer::new()];
+    let [a, b] = &mut buffers;
+    let lines = [(a, f.start_line), (b, f.end_line)].map(|(buf, l)| match l {
+        Some(v) => buf.format(v),
+        None => "",
+    });
+    for part in [
+        f.rule.as_str(),
+        &f.title,
+        &f.message,
+        f.severity.as_str(),
+        &f.score.map(|s| s.to_string()).unwrap_or_default(),
+        f.cwe.as_deref().unwrap_or(""),
+        f.cve.as_deref().unwrap_or(""),
+        f.path.as_deref().unwrap_or(""),
+        lines[0],
+        lines[1],
+        f.snippet.as_deref().unwrap_or(""),
+        f.help_uri.as_deref().unwrap_or(""),
+        if f.suppressed { "1" } else { "0" },
+        f.fixes.as_deref().unwrap_or(""),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let mut out = [0; 16];
+    out.copy_from_slice(&h.finalize()[..16]);
+    out
 }
 
 #[cfg(test)]

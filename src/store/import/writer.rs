@@ -3,7 +3,7 @@
 //! the findings a scan creates share one `created` event that lists their id ranges (a million
 //! per-finding events and their index entries were a fifth of a large import).
 
-use super::prepare::Keys;
+use super::prepare::{Keys, scope_of};
 use super::{BACKFILL_GAP, ImportOptions, ImportOutcome, ScanSummary};
 use crate::ingest::{ImportEvent, ImportedFinding, RunEnd, RunInfo};
 use crate::model::{Severity, Status};
@@ -16,7 +16,6 @@ use crate::store::outbox::Origin;
 use crate::store::triage::{Scope, new_record, reassess};
 use crate::triage::assess::{Assessor, Facts};
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -67,17 +66,6 @@ struct Statements<'t> {
     seen: Statement<'t>,
     reopen: Statement<'t>,
     close: Statement<'t>,
-}
-
-/// The indexed stand-in for a fingerprint: 64-bit FNV-1a, stable across versions and platforms
-/// (it is stored). Collisions are harmless: lookups compare the full fingerprint too.
-pub(crate) fn fp_key(fingerprint: &str) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in fingerprint.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h as i64
 }
 
 impl<'t> Statements<'t> {
@@ -173,11 +161,7 @@ impl<'t, 'o> Writer<'t, 'o> {
                         self.opts.source
                     ))
                 })?;
-                let keys = keys.unwrap_or_else(|| Keys {
-                    content: content_hash(f),
-                    fp_key: fp_key(&f.fingerprint),
-                    repeat: true,
-                });
+                let keys = keys.unwrap_or_else(|| Keys::of(f));
                 self.finding(idx, f, &keys)
             }
             ImportEvent::EndRun(end) => {
@@ -574,54 +558,4 @@ impl<'t, 'o> Writer<'t, 'o> {
         }
         Ok(())
     }
-}
-
-/// The scope (repo, tool) a run's findings belong to: `--repo`, else the report's, else
-/// "default"; the tool's name, else "unknown".
-pub(super) fn scope_of(repo: Option<&str>, info: &RunInfo) -> (String, String) {
-    let repo = repo
-        .or(info.repo_hint.as_deref())
-        .unwrap_or("default")
-        .to_string();
-    let tool = if info.tool.trim().is_empty() {
-        "unknown".to_string()
-    } else {
-        info.tool.clone()
-    };
-    (repo, tool)
-}
-
-/// Identifies the details a rescan may refresh; `baseline_state` is per scan and left out.
-pub(super) fn content_hash(f: &ImportedFinding) -> [u8; 16] {
-    let mut h = Sha256::new();
-    // Decimal digits as `to_string` writes them (stored hashes must not change), without
-    // allocating twice per finding.
-    let mut buffers = [itoa::Buffer::new(), itoa::Buffer::new()];
-    let [a, b] = &mut buffers;
-    let lines = [(a, f.start_line), (b, f.end_line)].map(|(buf, l)| match l {
-        Some(v) => buf.format(v),
-        None => "",
-    });
-    for part in [
-        f.rule.as_str(),
-        &f.title,
-        &f.message,
-        f.severity.as_str(),
-        &f.score.map(|s| s.to_string()).unwrap_or_default(),
-        f.cwe.as_deref().unwrap_or(""),
-        f.cve.as_deref().unwrap_or(""),
-        f.path.as_deref().unwrap_or(""),
-        lines[0],
-        lines[1],
-        f.snippet.as_deref().unwrap_or(""),
-        f.help_uri.as_deref().unwrap_or(""),
-        if f.suppressed { "1" } else { "0" },
-        f.fixes.as_deref().unwrap_or(""),
-    ] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    let mut out = [0; 16];
-    out.copy_from_slice(&h.finalize()[..16]);
-    out
 }
